@@ -1,0 +1,12 @@
+"""Closer Again: the widget kit and journal the workshop notebooks are built from.
+
+Notebooks stay thin: they make a :class:`ModulePage` and display its parts.
+Content (texts, prompts, lists) lives in ``widgets/content``; answers live in
+the private journal (:mod:`widgets.journal`).
+"""
+from . import checkin, journal_panel, safety  # noqa: F401  (register exercise types)
+from .landing import landing_html, show_landing
+from .page import ModulePage
+
+__all__ = ["ModulePage", "landing_html", "show_landing"]
+__version__ = "0.1.0"

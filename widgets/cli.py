@@ -1,0 +1,99 @@
+"""The workshop's commands (inside the project's environment).
+
+    closer-again serve [--port 8866]   the Voila dashboard, on this computer only
+    closer-again lab                   JupyterLab, for self-paced use and editing
+    closer-again build [--check]       write the notebooks from the content files
+
+``python3 workshop.py ...`` at the top of the repository sets everything up
+first and then runs these.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import build, paths
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+SERVER_CONFIG = ROOT / "jupyter_server_config.py"
+#: our Voila template lives in the package; Jupyter finds it through JUPYTER_PATH
+SHARE = Path(__file__).resolve().parent / "share"
+
+
+def server_env() -> dict[str, str]:
+    extra = os.environ.get("JUPYTER_PATH")
+    return dict(os.environ, PYTHONUNBUFFERED="1",
+                JUPYTER_PATH=os.pathsep.join(filter(None, [str(SHARE), extra])))
+
+
+def voila_command(port: int, ip: str = "127.0.0.1") -> list[str]:
+    return [
+        sys.executable, "-m", "voila", str(NOTEBOOKS),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--theme=light",
+        "--template=closer-again",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.file_allowlist=[]",
+        "--VoilaConfiguration.file_blocklist=['.*']",
+        "--MappingKernelManager.cull_idle_timeout=1800",
+        "--MappingKernelManager.cull_interval=120",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+
+
+def landing_url(port: int, host: str = "127.0.0.1") -> str:
+    return f"http://{host}:{port}/voila/render/{build.LANDING}"
+
+
+def serve(args) -> int:
+    log_dir = paths.log_dir()
+    paths.ensure_private_dir(log_dir)
+    log_file = log_dir / "dashboard.log"
+    paths.ensure_private_file(log_file)
+    print("Closer Again is starting. Open this address in your web browser:\n")
+    print(f"    {landing_url(args.port)}\n")
+    print("It works on this computer only. Press Ctrl+C here to stop.")
+    print(f"(Technical messages, for whoever runs the session, go to {log_file})", flush=True)
+    env = server_env()
+    with log_file.open("a", encoding="utf-8") as log:
+        proc = subprocess.Popen(voila_command(args.port), cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            proc.wait(timeout=20)
+            print("\nClosed. Your answers are saved on this device.")
+            return 0
+
+
+def lab(args) -> int:
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--config={SERVER_CONFIG}",
+           str(NOTEBOOKS / build.LANDING)]
+    return subprocess.call(cmd, cwd=ROOT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="closer-again", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve", help="serve the dashboard on this computer")
+    p_serve.add_argument("--port", type=int, default=8866)
+    p_serve.set_defaults(func=serve)
+    p_lab = sub.add_parser("lab", help="open the notebooks in JupyterLab")
+    p_lab.set_defaults(func=lab)
+    p_build = sub.add_parser("build", help="write the notebooks from the content files")
+    p_build.add_argument("--check", action="store_true")
+    p_build.set_defaults(func=lambda a: build.main(["--check"] if a.check else []))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

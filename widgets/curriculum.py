@@ -1,0 +1,156 @@
+"""Read the curriculum's content files (``widgets/content``).
+
+Each module is written once, as data, in ``content/modules/NN_slug.toml``:
+its title, summary, objectives, key points, timed segments and page blocks.
+The module header, the landing page, the notebooks and the facilitator's plan
+all read it from here.
+"""
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+MODULES_DIR = CONTENT_DIR / "modules"
+
+REQUIRED_KEYS = (
+    "number", "slug", "title", "summary", "minutes", "content_note",
+    "objectives", "key_points", "care_team", "segments", "blocks",
+)
+SEGMENT_KINDS = {"teaching", "exercise", "discussion", "break"}
+EXERCISE_REQUIRED = ("id", "type", "scope", "title", "intro", "content_note")
+
+
+class ContentError(ValueError):
+    """A content file is missing something or does not add up."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    title: str
+    kind: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Module:
+    number: int
+    slug: str
+    title: str
+    summary: str
+    minutes: int
+    content_note: str
+    objectives: tuple[str, ...]
+    key_points: tuple[str, ...]
+    care_team: tuple[str, ...]
+    segments: tuple[Segment, ...]
+    blocks: tuple[dict, ...]
+    source: Path = field(compare=False)
+
+    @property
+    def notebook_name(self) -> str:
+        return f"{self.number:02d}_{self.slug}.ipynb"
+
+    @property
+    def exercises(self) -> list[dict]:
+        return [b for b in self.blocks if b["kind"] == "exercise"]
+
+    def exercise(self, exercise_id: str) -> dict:
+        for block in self.exercises:
+            if block["id"] == exercise_id:
+                return block
+        raise KeyError(f"module {self.number} has no exercise {exercise_id!r}")
+
+    @property
+    def prose(self) -> str:
+        return "\n\n".join(b["text"] for b in self.blocks if b["kind"] == "prose")
+
+    def minutes_by_kind(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for seg in self.segments:
+            totals[seg.kind] = totals.get(seg.kind, 0) + seg.minutes
+        return totals
+
+
+def _load_module(path: Path) -> Module:
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    missing = [k for k in REQUIRED_KEYS if not data.get(k)]
+    if missing:
+        raise ContentError(f"{path.name}: missing {', '.join(missing)}")
+    segments = tuple(Segment(s["title"], s["kind"], int(s["minutes"])) for s in data["segments"])
+    bad = [s.kind for s in segments if s.kind not in SEGMENT_KINDS]
+    if bad:
+        raise ContentError(f"{path.name}: unknown segment kind {bad[0]!r}")
+    total = sum(s.minutes for s in segments)
+    if total != data["minutes"]:
+        raise ContentError(
+            f"{path.name}: segments add up to {total} minutes, not {data['minutes']}"
+        )
+    ids = set()
+    for block in data["blocks"]:
+        if block.get("kind") == "exercise":
+            lacking = [k for k in EXERCISE_REQUIRED if not block.get(k)]
+            if lacking:
+                raise ContentError(f"{path.name}: exercise lacks {', '.join(lacking)}")
+            if block["id"] in ids:
+                raise ContentError(f"{path.name}: exercise id {block['id']!r} used twice")
+            if block["scope"] not in ("private", "shared"):
+                raise ContentError(f"{path.name}: scope must be private or shared")
+            ids.add(block["id"])
+        elif block.get("kind") != "prose":
+            raise ContentError(f"{path.name}: a block is neither prose nor exercise")
+    expected = f"{data['number']:02d}_{data['slug']}.toml"
+    if path.name != expected:
+        raise ContentError(f"{path.name}: should be named {expected}")
+    return Module(
+        number=int(data["number"]),
+        slug=data["slug"],
+        title=data["title"],
+        summary=data["summary"],
+        minutes=int(data["minutes"]),
+        content_note=data["content_note"],
+        objectives=tuple(data["objectives"]),
+        key_points=tuple(data["key_points"]),
+        care_team=tuple(data["care_team"]),
+        segments=segments,
+        blocks=tuple(data["blocks"]),
+        source=path,
+    )
+
+
+@functools.cache
+def modules() -> tuple[Module, ...]:
+    """Every module, in order."""
+    found = [_load_module(p) for p in sorted(MODULES_DIR.glob("[0-9][0-9]_*.toml"))]
+    found.sort(key=lambda m: m.number)
+    return tuple(found)
+
+
+def module(number: int) -> Module:
+    for m in modules():
+        if m.number == number:
+            return m
+    raise KeyError(f"no module {number}")
+
+
+def next_module(number: int) -> Module | None:
+    later = [m for m in modules() if m.number > number]
+    return later[0] if later else None
+
+
+@functools.cache
+def data(name: str) -> dict:
+    """One of the shared content files, e.g. ``data("resources")``."""
+    with (CONTENT_DIR / f"{name}.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def text(key: str, **values: str) -> str:
+    """A short interface string from ``content/ui.toml`` (dotted key)."""
+    node = data("ui")
+    for part in key.split("."):
+        node = node[part]
+    return node.format(**values) if values else node

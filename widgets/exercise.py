@@ -1,0 +1,238 @@
+"""Exercise cards: title, content note, privacy line, body, skip, saved indicator.
+
+An exercise saves each answer the moment it is given, under
+``mNN/<exercise id>/<field id>`` in the active partner's private space (or in
+the couple's shared space). Nothing is loaded until a person has said who they
+are, so a notebook run without a person (papermill, nbval) holds no answers.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+
+import ipywidgets as w
+import traitlets
+
+from . import curriculum
+from .errors import kindly
+from .fields import Field, make_field
+from .journal import JournalError
+
+SKIPPED = "_skipped"
+
+
+class SaveStatus(w.HTML):
+    """'Saved at 12:04', or a kind reason it could not be saved."""
+
+    saved_at = traitlets.Unicode("")
+    failed = traitlets.Bool(False)
+
+    def __init__(self):
+        super().__init__(curriculum.text("saved.never"))
+        self.add_class("ca-saved")
+        self._clock = None
+
+    def show_saved(self, stamp: str) -> None:
+        when = _dt.datetime.fromisoformat(stamp).strftime("%H:%M")
+        self.saved_at = when
+        self.failed = False
+        self.remove_class("ca-saved-failed")
+        self.value = html.escape(curriculum.text("saved.at", time=when))
+
+    def show_failed(self, reason: str) -> None:
+        self.failed = True
+        self.add_class("ca-saved-failed")
+        self.value = html.escape(curriculum.text("saved.failed", reason=reason))
+
+    def reset(self) -> None:
+        self.saved_at = ""
+        self.failed = False
+        self.remove_class("ca-saved-failed")
+        self.value = html.escape(curriculum.text("saved.never"))
+
+
+class Exercise(w.VBox):
+    """Base card. Subclasses build ``self.body`` and override ``load``."""
+
+    skipped = traitlets.Bool(False)
+    #: True once anything is answered or the exercise is skipped (for progress)
+    visited = traitlets.Bool(False)
+
+    def __init__(self, page, spec: dict):
+        super().__init__(layout=w.Layout(width="100%"))
+        self.page = page
+        self.spec = spec
+        self.exercise_id = spec["id"]
+        self.scope = spec["scope"]
+        self.key_prefix = f"m{page.module.number:02d}/{self.exercise_id}/"
+        self.add_class("ca-card")
+        self.status = SaveStatus()
+        self.retry = w.Button(description=curriculum.text("exercise.retry"), layout=w.Layout(display="none"))
+        self.retry.on_click(lambda _: self.flush())
+        self.skip_button = w.Button(description=curriculum.text("exercise.skip"))
+        self.skip_button.on_click(lambda _: self.set_skipped(True))
+        self.reopen_button = w.Button(description=curriculum.text("exercise.reopen"))
+        self.reopen_button.on_click(lambda _: self.set_skipped(False))
+        self.skipped_note = w.HTML(html.escape(curriculum.text("exercise.skipped")))
+        self.scope_line = w.HTML("").add_class("ca-scope")
+        self.message = w.HTML("").add_class("ca-kind")
+        self._pending: dict[str, object] = {}
+        self._loading = False
+        heading = w.HTML(
+            f"<h3>{html.escape(spec['title'])}</h3>"
+            f'<p class="ca-note"><strong>{html.escape(curriculum.text("exercise.content_note"))}:</strong> '
+            f"{html.escape(spec['content_note'])}</p>"
+            f"<p>{html.escape(spec['intro'])}</p>",
+            layout=w.Layout(width="100%"),
+        )
+        self.heading = heading
+        self.body = w.VBox(layout=w.Layout(width="100%"))
+        self.footer = w.HBox(
+            [self.status, self.retry, self.skip_button],
+            layout=w.Layout(justify_content="space-between", align_items="center", width="100%",
+                            flex_flow="row wrap"),
+        )
+        self.build()
+        self.children = self._layout()
+        page.register(self)
+
+    # -- to override --------------------------------------------------------
+    def build(self) -> None:
+        """Fill ``self.body``."""
+
+    def load(self, saved: dict) -> None:
+        """Show saved answers (``saved`` maps field id to value) without re-saving."""
+
+    def clear(self) -> None:
+        """Show an empty exercise."""
+        self.load({})
+
+    # -- layout and state ---------------------------------------------------
+    def _layout(self):
+        if self.blocked_reason():
+            return (self.heading, self.scope_line, self.message)
+        if self.skipped:
+            return (self.heading, self.scope_line, self.skipped_note, self.reopen_button)
+        return (self.heading, self.scope_line, self.body, self.message, self.footer)
+
+    def blocked_reason(self) -> str:
+        if self.page.active:
+            return ""
+        return curriculum.text("exercise.private_nobody" if self.scope == "private" else "who.nobody")
+
+    def view(self):
+        """The journal space this exercise writes to, for whoever is active."""
+        if not self.page.active:
+            return None
+        if self.scope == "shared":
+            return self.page.journal.shared()
+        return self.page.journal.partner(self.page.active)
+
+    def refresh(self) -> None:
+        """Reload for the active partner (or hide everything if nobody is active)."""
+        self._loading = True
+        try:
+            self._pending.clear()
+            self.status.reset()
+            self.retry.layout.display = "none"
+            self.message.value = ""
+            view = self.view()
+            if view is None:
+                self.scope_line.value = ""
+                self.message.value = html.escape(self.blocked_reason())
+                self.skipped = False
+                self.clear()
+            else:
+                if self.scope == "shared":
+                    self.scope_line.value = html.escape(curriculum.text("exercise.shared"))
+                else:
+                    self.scope_line.value = html.escape(
+                        curriculum.text("exercise.private", name=self.page.active_name)
+                    )
+                saved = {k[len(self.key_prefix):]: v for k, v in view.items(self.key_prefix).items()}
+                self.skipped = bool(saved.pop(SKIPPED, False))
+                self.clear()
+                self.load(saved)
+                self.visited = bool(saved) or self.skipped
+        except JournalError as err:
+            self.message.value = html.escape(err.message)
+        finally:
+            self._loading = False
+        self.children = self._layout()
+
+    def set_skipped(self, skipped: bool) -> None:
+        self.skipped = skipped
+        self.save(SKIPPED, skipped)
+        self.children = self._layout()
+
+    # -- saving -------------------------------------------------------------
+    def save(self, field_id: str, value) -> bool:
+        """Save one answer now. On failure keep it and say so kindly."""
+        if self._loading:
+            return False
+        view = self.view()
+        if view is None:
+            return False
+        self._pending[field_id] = value
+        return self.flush()
+
+    def flush(self) -> bool:
+        view = self.view()
+        if view is None:
+            return False
+        stamp = None
+        try:
+            for field_id in list(self._pending):
+                stamp = view.put(self.key_prefix + field_id, self._pending[field_id])
+                del self._pending[field_id]
+        except JournalError as err:
+            self.status.show_failed(err.message)
+            self.retry.layout.display = ""
+            return False
+        self.retry.layout.display = "none"
+        if stamp:
+            self.status.show_saved(stamp)
+        self.visited = True
+        return True
+
+    def bind(self, field: Field) -> Field:
+        """Save ``field`` whenever its answer changes."""
+
+        @kindly(self.status.show_failed, context=f"save {self.exercise_id}")
+        def on_change(change):
+            self.save(field.field_id, change["new"])
+
+        field.observe(on_change, "value")
+        return field
+
+    def __repr__(self) -> str:
+        return f"<Closer Again exercise: {self.spec['title']}>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle:
+            bundle["text/plain"] = repr(self)
+        return bundle
+
+
+class FormExercise(Exercise):
+    """A reflection form built from the content file's ``fields``."""
+
+    def build(self) -> None:
+        self.fields = [self.bind(make_field(spec)) for spec in self.spec.get("fields", [])]
+        self.body.children = self.fields
+
+    def load(self, saved: dict) -> None:
+        for field in self.fields:
+            field.show(saved.get(field.field_id))
+
+
+EXERCISE_TYPES: dict[str, type[Exercise]] = {"form": FormExercise}
+
+
+def register(type_name: str):
+    def deco(cls):
+        EXERCISE_TYPES[type_name] = cls
+        return cls
+
+    return deco

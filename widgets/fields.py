@@ -1,0 +1,291 @@
+"""Reflection form fields: free text, single and multiple choice, 0-10 scales.
+
+Each field is a small VBox with a visible label, help text and a place for a
+kind message. Its answer is the ``value`` traitlet (``None`` until answered),
+so behaviour can be tested in plain Python::
+
+    field = ScaleField("pain", "Pain", low="none", high="worst")
+    field.plus.click()          # value becomes 1
+"""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+import traitlets
+
+from . import curriculum
+
+
+def _label(text: str) -> w.HTML:
+    return w.HTML(f"<span>{html.escape(text)}</span>", layout=w.Layout(width="100%")).add_class(
+        "ca-field-label"
+    )
+
+
+def _help(text: str) -> w.HTML:
+    return w.HTML(html.escape(text), layout=w.Layout(width="100%")).add_class("ca-help")
+
+
+class Field(w.VBox):
+    """Base: a labelled answer. ``value`` is None until answered."""
+
+    value = traitlets.Any(None, allow_none=True)
+    field_id = traitlets.Unicode()
+    label = traitlets.Unicode()
+    #: False while the field shows an answer that could not be accepted
+    acceptable = traitlets.Bool(True)
+
+    def __init__(self, field_id: str, label: str, help: str = "", **kwargs):
+        super().__init__(layout=w.Layout(width="100%"))
+        self.field_id = field_id
+        self.label = label
+        self.kind_message = w.HTML("").add_class("ca-kind")
+        self.add_class("ca-field")
+        parts = [_label(label)]
+        if help:
+            parts.append(_help(help))
+        self._header = parts
+
+    def _finish(self, control: w.Widget) -> None:
+        self.children = (*self._header, control, self.kind_message)
+
+    def show(self, value) -> None:
+        """Display a saved answer without it counting as a new answer."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:  # never reveal an answer in a notebook's text output
+        return f"<{type(self).__name__} {self.field_id}>"
+
+
+class TextField(Field):
+    """Free text with a length limit, a counter, and a kind message when over."""
+
+    def __init__(self, field_id, label, help="", max_chars: int = 1000, rows: int = 4):
+        super().__init__(field_id, label, help)
+        self.max_chars = max_chars
+        self.box = w.Textarea(
+            value="",
+            placeholder="",
+            rows=rows,
+            continuous_update=True,
+            layout=w.Layout(width="100%"),
+            description=label,
+            style={"description_width": "0px"},
+        )
+        self.box.add_class("ca-textarea")
+        self.box.add_class("ca-sr-label")
+        self.counter = w.HTML("").add_class("ca-help")
+        self.box.observe(self._typed, "value")
+        self._showing = False
+        self._update_counter(0)
+        self._finish(w.VBox([self.box, self.counter], layout=w.Layout(width="100%")))
+
+    def _update_counter(self, count: int) -> None:
+        self.counter.value = html.escape(
+            curriculum.text("text.counter", count=f"{count:,}", limit=f"{self.max_chars:,}")
+        )
+
+    def _typed(self, change) -> None:
+        text = change["new"]
+        self._update_counter(len(text))
+        if len(text) > self.max_chars:
+            over = len(text) - self.max_chars
+            self.kind_message.value = html.escape(
+                curriculum.text("text.too_long", over=f"{over:,}", limit=f"{self.max_chars:,}")
+            )
+            self.acceptable = False
+            return
+        self.kind_message.value = ""
+        self.acceptable = True
+        if not self._showing:
+            self.value = text
+
+    def show(self, value) -> None:
+        self._showing = True
+        try:
+            self.box.value = value if isinstance(value, str) else ""
+            self.value = self.box.value or None
+        finally:
+            self._showing = False
+
+
+def option_of(button, field) -> str:
+    return field.options[field.buttons.index(button)]
+
+
+class SingleChoiceField(Field):
+    """Pick one option, as large buttons. Pressing the chosen one again clears it."""
+
+    def __init__(self, field_id, label, help="", options=()):
+        super().__init__(field_id, label, help)
+        self.options = list(options)
+        self.buttons = [
+            w.ToggleButton(
+                value=False, description=opt, tooltip=opt, layout=w.Layout(width="auto", max_width="100%")
+            )
+            for opt in self.options
+        ]
+        self._showing = False
+        for button in self.buttons:
+            button.observe(self._pressed, "value")
+        self._finish(w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap", width="100%")))
+
+    def _mark(self) -> None:
+        for button, option in zip(self.buttons, self.options):
+            button.description = f"✓ {option}" if button.value else option
+
+    def _pressed(self, change) -> None:
+        self._mark()
+        if self._showing:
+            return
+        pressed = change["owner"]
+        self._showing = True
+        try:
+            if change["new"]:
+                for button in self.buttons:
+                    if button is not pressed:
+                        button.value = False
+                self.value = self.options[self.buttons.index(pressed)]
+            else:
+                self.value = None
+        finally:
+            self._showing = False
+
+    def show(self, value) -> None:
+        self._showing = True
+        try:
+            for button in self.buttons:
+                button.value = option_of(button, self) == value
+            self._mark()
+            self.value = value if value in self.options else None
+        finally:
+            self._showing = False
+
+    def choose(self, option: str) -> None:
+        self.buttons[self.options.index(option)].value = True
+
+
+class MultiChoiceField(Field):
+    """Pick any number of options, as a column of large checkboxes."""
+
+    def __init__(self, field_id, label, help="", options=()):
+        super().__init__(field_id, label, help)
+        self.options = list(options)
+        self.boxes = [
+            w.Checkbox(value=False, description=opt, indent=False, layout=w.Layout(width="100%"))
+            for opt in self.options
+        ]
+        self._showing = False
+        for box in self.boxes:
+            box.observe(self._ticked, "value")
+        self._finish(w.VBox(self.boxes, layout=w.Layout(width="100%")))
+
+    def _ticked(self, change) -> None:
+        if not self._showing:
+            self.value = [b.description for b in self.boxes if b.value]
+
+    def show(self, value) -> None:
+        chosen = set(value or [])
+        self._showing = True
+        try:
+            for box in self.boxes:
+                box.value = box.description in chosen
+            self.value = [o for o in self.options if o in chosen] if value is not None else None
+        finally:
+            self._showing = False
+
+
+class ScaleField(Field):
+    """A 0-10 scale: a slider with large minus and plus buttons for limited hand use."""
+
+    def __init__(self, field_id, label, help="", low="", high="", minimum=0, maximum=10):
+        super().__init__(field_id, label, help)
+        self.slider = w.IntSlider(
+            value=minimum,
+            min=minimum,
+            max=maximum,
+            step=1,
+            continuous_update=False,
+            readout=False,
+            description=label,
+            style={"description_width": "0px"},
+            layout=w.Layout(flex="1 1 auto", width="auto"),
+        )
+        self.minus = w.Button(description="−", tooltip=f"{label}: one less", layout=w.Layout(width="48px"))
+        self.plus = w.Button(description="+", tooltip=f"{label}: one more", layout=w.Layout(width="48px"))
+        self.minus.add_class("ca-square")
+        self.plus.add_class("ca-square")
+        self.slider.add_class("ca-sr-label")
+        self.state = w.HTML("", layout=w.Layout(width="auto")).add_class("ca-value")
+        self._showing = False
+        self.slider.observe(self._moved, "value")
+        self.minus.on_click(lambda _: self._step(-1))
+        self.plus.on_click(lambda _: self._step(+1))
+        row = w.HBox([self.minus, self.slider, self.plus, self.state], layout=w.Layout(width="100%"))
+        row.add_class("ca-scale-row")
+        anchors = w.HTML(
+            f'<div class="ca-anchors"><span>{minimum}: {html.escape(low)}</span>'
+            f"<span>{maximum}: {html.escape(high)}</span></div>",
+            layout=w.Layout(width="100%"),
+        )
+        self._refresh_state()
+        self._finish(w.VBox([row, anchors], layout=w.Layout(width="100%")))
+
+    def _refresh_state(self) -> None:
+        if self.value is None:
+            self.state.value = '<span title="not set yet">–</span>'
+        else:
+            self.state.value = str(self.value)
+
+    def _step(self, delta: int) -> None:
+        if self.value is None:
+            # the first press answers with the value the slider shows, moved once
+            target = self.slider.value + delta if delta > 0 else self.slider.value
+        else:
+            target = self.slider.value + delta
+        target = max(self.slider.min, min(self.slider.max, target))
+        if target == self.slider.value:
+            self.value = target
+            self._refresh_state()
+        else:
+            self.slider.value = target
+
+    def _moved(self, change) -> None:
+        if not self._showing:
+            self.value = change["new"]
+            self._refresh_state()
+
+    def show(self, value) -> None:
+        self._showing = True
+        try:
+            if isinstance(value, int):
+                self.slider.value = value
+                self.value = value
+            else:
+                self.slider.value = self.slider.min
+                self.value = None
+            self._refresh_state()
+        finally:
+            self._showing = False
+
+
+FIELD_TYPES = {
+    "text": TextField,
+    "single": SingleChoiceField,
+    "multi": MultiChoiceField,
+    "scale": ScaleField,
+}
+
+
+def make_field(spec: dict) -> Field:
+    """Build a field from its content description (see content/README.md)."""
+    kind = spec["type"]
+    common = dict(field_id=spec["id"], label=spec["label"], help=spec.get("help", ""))
+    if kind == "text":
+        return TextField(**common, max_chars=int(spec.get("max_chars", 1000)))
+    if kind in ("single", "multi"):
+        return FIELD_TYPES[kind](**common, options=spec["options"])
+    if kind == "scale":
+        return ScaleField(**common, low=spec.get("low", ""), high=spec.get("high", ""))
+    raise ValueError(f"unknown field type {kind!r}")

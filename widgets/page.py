@@ -1,0 +1,351 @@
+"""One module page: header, who is answering, exercises, pause and help, footer.
+
+A notebook makes one ``ModulePage`` and asks it for each part::
+
+    page = ModulePage(1, journal_path=journal_path, partner_names=partner_names)
+    page.header()
+    page.who()
+    page.show("checkin")
+    page.footer()
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import os
+
+import ipywidgets as w
+import traitlets
+from IPython.display import HTML, display
+
+from . import curriculum, style
+from .exercise import EXERCISE_TYPES, Exercise
+from .journal import PARTNER_SLOTS, Journal, JournalError
+
+COUNTRY_ENV = "CLOSER_AGAIN_COUNTRY"
+
+
+def split_names(partner_names) -> list[str]:
+    if isinstance(partner_names, str):
+        parts = partner_names.split(",")
+    else:
+        parts = list(partner_names or [])
+    return [p.strip()[:60] for p in parts if p and p.strip()][:2]
+
+
+# -- help and crisis resources ------------------------------------------------
+
+def country_code(country: str = "") -> str:
+    data = curriculum.data("resources")
+    code = (country or os.environ.get(COUNTRY_ENV) or data["country"]).upper()
+    return code if code in data["countries"] else data["country"]
+
+
+def resources_html(country: str = "") -> str:
+    data = curriculum.data("resources")
+    code = country_code(country)
+    rows = []
+    local = data.get("local", {}).get("contacts", [])
+    if local:
+        rows.append(f"<h4>{html.escape(data['local']['title'])}</h4><ul>")
+        rows += [f"<li><strong>{html.escape(c['name'])}</strong>: {html.escape(c['how'])}</li>" for c in local]
+        rows.append("</ul>")
+    here = data["countries"][code]
+    rows.append(f"<h4>{html.escape(here['name'])}</h4><ul>")
+    rows += [f"<li><strong>{html.escape(c['name'])}</strong>: {html.escape(c['how'])}</li>" for c in here["contacts"]]
+    rows.append("</ul>")
+    always = data["always"]
+    rows.append(f"<p><strong>{html.escape(always['emergency'])}</strong></p>")
+    rows.append(f"<p>{html.escape(always['care_team'])}</p>")
+    rows.append(f"<p>{html.escape(always['worldwide'])}</p>")
+    rows.append(f'<p class="ca-disclaimer">{html.escape(always["not_therapy"])}</p>')
+    return "".join(rows)
+
+
+# -- pause and help, one click away -------------------------------------------
+
+class Toolbar(w.HBox):
+    """'Pause' (a short grounding exercise) and 'Help now', at the top of every page."""
+
+    open_panel = traitlets.Unicode("")  # "", "pause" or "help"
+
+    def __init__(self, country: str = ""):
+        super().__init__(layout=w.Layout(width="100%", flex_flow="row wrap"))
+        self.add_class("ca-toolbar")
+        self.pause_button = w.Button(
+            description=curriculum.text("pause.button"),
+            tooltip=curriculum.text("pause.button_label"),
+            button_style="primary",
+        )
+        self.help_button = w.Button(
+            description=curriculum.text("pause.help_button"),
+            tooltip=curriculum.text("pause.help_label"),
+        )
+        self.back_button = w.Button(description=curriculum.text("pause.back"), button_style="primary")
+        self.panel_text = w.HTML("", layout=w.Layout(width="100%"))
+        inner = w.VBox([self.panel_text, self.back_button], layout=w.Layout(width="100%"))
+        inner.add_class("ca-overlay-inner")
+        self.overlay = w.VBox([inner], layout=w.Layout(display="none"))
+        self.overlay.add_class("ca-overlay")
+        self.overlay.add_class("ca-dialog")
+        self._country = country
+        self.pause_button.on_click(lambda _: self.show("pause"))
+        self.help_button.on_click(lambda _: self.show("help"))
+        self.back_button.on_click(lambda _: self.show(""))
+        self.children = (self.pause_button, self.help_button, self.overlay)
+
+    def show(self, panel: str) -> None:
+        self.open_panel = panel
+        if panel == "pause":
+            g = curriculum.data("grounding")
+            steps = "".join(f"<li>{html.escape(s)}</li>" for s in g["steps"])
+            self.panel_text.value = (
+                f'<h2 tabindex="-1">{html.escape(g["title"])}</h2>'
+                '<div class="ca-breath" aria-hidden="true"></div>'
+                f"<ol>{steps}</ol><p>{html.escape(g['closing'])}</p>"
+            )
+        elif panel == "help":
+            self.panel_text.value = (
+                f'<h2 tabindex="-1">{html.escape(curriculum.text("pause.help_label"))}</h2>'
+                + resources_html(self._country)
+            )
+        self.overlay.layout.display = "" if panel else "none"
+
+    def __repr__(self) -> str:
+        return "<Closer Again: pause and help>"
+
+
+# -- who is answering ---------------------------------------------------------
+
+class PartnerPicker(w.VBox):
+    """Choose who is answering. Names load only once a person sees the page."""
+
+    def __init__(self, page: "ModulePage"):
+        super().__init__(layout=w.Layout(width="100%"))
+        self.page = page
+        self.add_class("ca-card")
+        self.question = w.HTML(
+            f"<h3>{html.escape(curriculum.text('who.question'))}</h3>"
+            f"<p class='ca-help'>{html.escape(curriculum.text('who.help'))}</p>",
+            layout=w.Layout(width="100%"),
+        )
+        self.buttons = {
+            slot: w.ToggleButton(value=False, description=curriculum.text(f"who.partner_default_{slot}"))
+            for slot in PARTNER_SLOTS
+        }
+        for slot, button in self.buttons.items():
+            button.observe(lambda ch, s=slot: self._pressed(s, ch["new"]), "value")
+        self.hide_button = w.Button(description=curriculum.text("who.hide"))
+        self.hide_button.on_click(lambda _: self.page.set_active(""))
+        self.state = w.HTML(html.escape(curriculum.text("who.nobody"))).add_class("ca-help")
+        self.name_boxes = {
+            slot: w.Text(
+                value="",
+                description=curriculum.text(f"who.names_label_{slot}"),
+                style={"description_width": "initial"},
+                layout=w.Layout(width="100%"),
+            )
+            for slot in PARTNER_SLOTS
+        }
+        self.save_names = w.Button(description=curriculum.text("who.save_names"))
+        self.save_names.on_click(lambda _: self._save_names())
+        self.names_message = w.HTML("").add_class("ca-help")
+        self.names = w.Accordion(
+            children=[
+                w.VBox(
+                    [w.HTML(html.escape(curriculum.text("who.names_help"))).add_class("ca-help"),
+                     *self.name_boxes.values(), self.save_names, self.names_message],
+                    layout=w.Layout(width="100%"),
+                )
+            ],
+            titles=("Our names",),
+            selected_index=None,
+            layout=w.Layout(width="100%"),
+        )
+        self._busy = False
+        self._names: dict[str, str] = {}
+        row = w.HBox([*self.buttons.values(), self.hide_button], layout=w.Layout(flex_flow="row wrap"))
+        self.progress = w.HTML("").add_class("ca-help")
+        self.children = (self.question, row, self.state, self.progress, self.names)
+        # Names appear only when a browser shows this widget: a notebook run by
+        # papermill or nbval never has them in its widget state.
+        self._view_count = 0
+        self.observe(self._first_view, "_view_count")
+
+    def _first_view(self, change) -> None:
+        if change["new"] and not change["old"]:
+            self.refresh_names()
+
+    def refresh_names(self) -> None:
+        try:
+            self._names = self.page.journal.partner_names()
+        except JournalError as err:
+            self.names_message.value = html.escape(err.message)
+            return
+        for slot in PARTNER_SLOTS:
+            self.name_boxes[slot].value = self._names.get(slot, "")
+        self._label_buttons()
+
+    def _label_buttons(self) -> None:
+        for slot, button in self.buttons.items():
+            name = self._names.get(slot) or curriculum.text(f"who.partner_default_{slot}")
+            button.description = f"✓ {name}" if button.value else name
+
+    def _save_names(self) -> None:
+        try:
+            for slot, box in self.name_boxes.items():
+                if box.value.strip():
+                    self.page.journal.set_partner_name(slot, box.value)
+        except JournalError as err:
+            self.names_message.value = html.escape(err.message)
+            return
+        self.names_message.value = html.escape(curriculum.text("who.names_saved"))
+        self.refresh_names()
+        self.page.set_active(self.page.active)
+
+    def _pressed(self, slot: str, pressed: bool) -> None:
+        if self._busy:
+            return
+        self.page.set_active(slot if pressed else "")
+
+    def sync(self) -> None:
+        self._busy = True
+        try:
+            for slot, button in self.buttons.items():
+                button.value = slot == self.page.active
+            self._label_buttons()
+        finally:
+            self._busy = False
+        if self.page.active:
+            self.state.value = html.escape(curriculum.text("who.active", name=self.page.active_name))
+        else:
+            self.state.value = html.escape(curriculum.text("who.nobody"))
+
+    def choose(self, slot: str) -> None:
+        """What a click on a name does (handy in tests)."""
+        self.buttons[slot].value = True
+
+    def __repr__(self) -> str:
+        return "<Closer Again: who is answering>"
+
+
+# -- the page -----------------------------------------------------------------
+
+class ModulePage(traitlets.HasTraits):
+    """Everything one module page needs, built from the module's content file."""
+
+    active = traitlets.Unicode("")  # "", "a" or "b"
+
+    def __init__(self, number: int, journal_path: str = "", partner_names="", country: str = "",
+                 today: str = ""):
+        super().__init__()
+        self.today = _dt.date.fromisoformat(today) if today else _dt.date.today()
+        self.module = curriculum.module(number)
+        self.journal = Journal(journal_path or None)
+        self.country = country
+        self.exercises: list[Exercise] = []
+        self.toolbar = Toolbar(country)
+        self.picker = PartnerPicker(self)
+        self._seed_names(split_names(partner_names))
+        self._update_progress()
+
+    def _seed_names(self, names: list[str]) -> None:
+        """Names passed as a parameter fill empty profiles (never overwrite)."""
+        if not names:
+            return
+        try:
+            known = self.journal.partner_names()
+            for slot, name in zip(PARTNER_SLOTS, names):
+                if not known.get(slot):
+                    self.journal.set_partner_name(slot, name)
+        except JournalError:
+            pass
+
+    @property
+    def active_name(self) -> str:
+        if not self.active:
+            return ""
+        try:
+            name = self.journal.partner_names().get(self.active)
+        except JournalError:
+            name = None
+        return name or curriculum.text(f"who.partner_default_{self.active}")
+
+    def set_active(self, slot: str) -> None:
+        self.active = slot
+        self.picker.sync()
+        for exercise in self.exercises:
+            exercise.refresh()
+        self._update_progress()
+
+    def register(self, exercise: Exercise) -> None:
+        self.exercises.append(exercise)
+        exercise.observe(lambda _: self._update_progress(), "visited")
+        exercise.refresh()
+
+    def _update_progress(self) -> None:
+        countable = [e for e in self.exercises if e.spec["type"] not in ("resources",)]
+        if not countable or not self.active:
+            self.picker.progress.value = ""
+            return
+        done = sum(1 for e in countable if e.visited)
+        self.picker.progress.value = html.escape(
+            curriculum.text("progress.label", done=str(done), total=str(len(countable)))
+        )
+
+    # -- the parts a notebook displays --------------------------------------
+    def header_html(self) -> str:
+        m = self.module
+        objectives = "".join(f"<li>{html.escape(o)}</li>" for o in m.objectives)
+        return (
+            style.style_tag()
+            + '<header class="ca-header">'
+            f'<p class="ca-meta">Module {m.number} of {len(curriculum.modules())}'
+            f" · about {m.minutes} minutes in a group, or at your own pace</p>"
+            f"<h1>{html.escape(m.title)}</h1><p>{html.escape(m.summary)}</p></header>"
+            f"<h2>In this module you will</h2><ul>{objectives}</ul>"
+            f'<p class="ca-note"><strong>Content note:</strong> {html.escape(m.content_note)}</p>'
+            '<p class="ca-disclaimer">This is a learning workshop, not therapy or medical advice. '
+            "For questions about your health, talk to your care team. "
+            "For help now, press “Help now” at the top of the page.</p>"
+        )
+
+    def header(self) -> None:
+        display(HTML(self.header_html()))
+        display(self.toolbar)
+
+    def who(self) -> None:
+        display(self.picker)
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        spec = self.module.exercise(exercise_id)
+        for existing in self.exercises:
+            if existing.exercise_id == exercise_id:
+                return existing
+        cls = EXERCISE_TYPES[spec["type"]]
+        return cls(self, spec)
+
+    def show(self, exercise_id: str) -> None:
+        display(self.exercise(exercise_id))
+
+    def footer_html(self) -> str:
+        m = self.module
+        points = "".join(f"<li>{html.escape(p)}</li>" for p in m.key_points)
+        care = "".join(f"<li>{html.escape(c)}</li>" for c in m.care_team)
+        nxt = curriculum.next_module(m.number)
+        if nxt:
+            link = (
+                f'<p class="ca-next"><a href="{html.escape(nxt.notebook_name)}">'
+                f"Next: Module {nxt.number}, {html.escape(nxt.title)} →</a></p>"
+            )
+        else:
+            link = '<p class="ca-next">This is the last module. Thank you for taking part.</p>'
+        return (
+            f"<h2>Key points</h2><ul>{points}</ul>"
+            f"<h2>Talk to your care team about…</h2><ul>{care}</ul>"
+            f"{link}"
+            '<p class="ca-next"><a href="00_start_here.ipynb">All modules</a></p>'
+        )
+
+    def footer(self) -> None:
+        display(HTML(self.footer_html()))

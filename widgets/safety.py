@@ -1,0 +1,84 @@
+"""The private safety check: answered alone, never stored, kind when it signals risk."""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+import traitlets
+
+from . import curriculum
+from .exercise import Exercise, register
+from .fields import SingleChoiceField
+from .page import resources_html
+
+
+def signals_risk(answers: dict[str, str | None]) -> bool:
+    """True if any answer is one that the content file marks as a risk."""
+    content = curriculum.data("safety")
+    return any(answers.get(q["id"]) in q["risk"] for q in content["questions"])
+
+
+@register("safety_check")
+class SafetyCheck(Exercise):
+    """Three private questions. The answers live only in this page's memory."""
+
+    risk = traitlets.Bool(False)
+
+    def build(self) -> None:
+        content = curriculum.data("safety")
+        options = [content["yes"], content["no"], content["unsure"]]
+        self.questions = [SingleChoiceField(q["id"], q["text"], options=options) for q in content["questions"]]
+        for q in self.questions:
+            q.observe(lambda _: self._evaluate(), "value")
+        self.result = w.HTML("", layout=w.Layout(width="100%"))
+        self.clear_button = w.Button(description=content["result"]["clear"])
+        self.clear_button.on_click(lambda _: self.clear())
+        self.body.children = [w.HTML(html.escape(content["intro"])), *self.questions, self.result, self.clear_button]
+        # Nothing here is saved: hide the saved indicator.
+        self.status.layout.display = "none"
+
+    def answers(self) -> dict:
+        return {q.field_id: q.value for q in self.questions}
+
+    def _evaluate(self) -> None:
+        content = curriculum.data("safety")["result"]
+        answers = self.answers()
+        self.risk = signals_risk(answers)
+        if self.risk:
+            self.result.value = (
+                f'<div class="ca-note" role="status"><p>{html.escape(content["risk"])}</p>'
+                f"{resources_html(self.page.country)}</div>"
+            )
+        elif all(v is not None for v in answers.values()):
+            self.result.value = f'<p role="status">{html.escape(content["ok"])}</p>'
+        else:
+            self.result.value = ""
+
+    def clear(self) -> None:
+        for q in self.questions:
+            q.show(None)
+        self._evaluate()
+
+    def load(self, saved: dict) -> None:
+        # Only whether it was skipped is ever saved; the answers never are.
+        self.clear()
+
+    def set_skipped(self, skipped: bool) -> None:
+        self.clear()
+        self.skipped = skipped
+        self.children = self._layout()
+
+
+@register("resources")
+class Resources(Exercise):
+    """Help and crisis contacts; nothing to answer, nothing saved."""
+
+    def build(self) -> None:
+        self.body.children = [w.HTML(resources_html(self.page.country), layout=w.Layout(width="100%"))]
+        self.footer.layout.display = "none"
+
+    def blocked_reason(self) -> str:
+        return ""
+
+    def refresh(self) -> None:
+        self.children = (self.heading, self.body)
