@@ -67,7 +67,7 @@ class Dashboard:
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                urllib.request.urlopen(self.base + "/api/status", timeout=2)  # noqa: S310 - localhost
+                urllib.request.urlopen(self.base + "/", timeout=2)  # noqa: S310 - localhost
                 return
             except OSError:
                 time.sleep(0.3)

@@ -66,14 +66,24 @@ def test_multi_choice_collects_ticks_in_order():
 
 def test_scale_starts_unanswered_and_buttons_step_within_bounds():
     f = ScaleField("e", "Energy", low="none", high="lots")
-    assert f.value is None and "–" in f.state.value
+    assert f.value is None and f.box.value == "" and f.box.placeholder == "–"
     f.minus.click()
     assert f.value == 0
     for _ in range(12):
         f.plus.click()
-    assert f.value == 10 and f.state.value == "10"
-    f.slider.value = 3
+    assert f.value == 10 and f.box.value == "10"
+    assert "width:100%" in f.bar.value
+    f.box.value = "3"
     assert f.value == 3
+
+
+def test_scale_typed_nonsense_is_kind_and_keeps_the_answer():
+    f = ScaleField("e", "Energy")
+    f.box.value = "4"
+    f.box.value = "12"
+    assert f.value == 4 and "whole number from 0 to 10" in f.kind_message.value
+    f.box.value = ""
+    assert f.value is None and f.kind_message.value == ""
 
 
 def test_show_displays_without_counting_as_an_answer():
@@ -81,7 +91,7 @@ def test_show_displays_without_counting_as_an_answer():
     seen = []
     f.observe(lambda ch: seen.append(ch["new"]), "value")
     f.show(7)
-    assert f.slider.value == 7 and f.value == 7
+    assert f.box.value == "7" and f.value == 7
     assert seen == [7]  # the value is shown; the exercise ignores it while loading
 
 
@@ -210,7 +220,7 @@ def test_country_parameter_changes_the_contacts(journal_file):
 def test_checkin_saves_each_measure_per_partner_per_day(page, journal_file):
     c = page.exercise("checkin")
     page.picker.choose("a")
-    c.scales[0].slider.value = 4
+    c.scales[0].box.value = "4"
     c.note.box.value = "tired after clinic"
     saved = Journal(journal_file).partner("a").items("m01/checkin/")
     assert saved == {"m01/checkin/2026-11-20/energy": 4, "m01/checkin/2026-11-20/note": "tired after clinic"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -64,13 +65,15 @@ def serve(args) -> int:
     with log_file.open("a", encoding="utf-8") as log:
         proc = subprocess.Popen(voila_command(args.port), cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
+        # stopping this command stops the server with it
+        signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
         try:
-            return proc.wait()
+            code = proc.wait()
         except KeyboardInterrupt:
             proc.terminate()
-            proc.wait(timeout=20)
-            print("\nClosed. Your answers are saved on this device.")
-            return 0
+            code = proc.wait(timeout=20)
+        print("\nClosed. Your answers are saved on this device.")
+        return 0 if code in (0, -signal.SIGTERM) else code
 
 
 def lab(args) -> int:

@@ -197,75 +197,81 @@ class MultiChoiceField(Field):
 
 
 class ScaleField(Field):
-    """A 0-10 scale: a slider with large minus and plus buttons for limited hand use."""
+    """A 0-10 scale: a labelled number box between large minus and plus buttons.
+
+    No dragging is needed (limited hand use), the box is a labelled text input
+    (screen readers, keyboard), and a bar shows the value at a glance.
+    """
 
     def __init__(self, field_id, label, help="", low="", high="", minimum=0, maximum=10):
         super().__init__(field_id, label, help)
-        self.slider = w.IntSlider(
-            value=minimum,
-            min=minimum,
-            max=maximum,
-            step=1,
-            continuous_update=False,
-            readout=False,
-            description=label,
-            style={"description_width": "0px"},
-            layout=w.Layout(flex="1 1 auto", width="auto"),
+        self.minimum, self.maximum = minimum, maximum
+        self.box = w.Text(
+            value="",
+            placeholder="–",
+            description=f"{label} ({minimum} to {maximum})",
+            continuous_update=True,
+            layout=w.Layout(width="5.5em"),
         )
+        self.box.add_class("ca-sr-label")
+        self.box.add_class("ca-scale-box")
         self.minus = w.Button(description="−", tooltip=f"{label}: one less", layout=w.Layout(width="48px"))
         self.plus = w.Button(description="+", tooltip=f"{label}: one more", layout=w.Layout(width="48px"))
         self.minus.add_class("ca-square")
         self.plus.add_class("ca-square")
-        self.slider.add_class("ca-sr-label")
-        self.state = w.HTML("", layout=w.Layout(width="auto")).add_class("ca-value")
+        self.bar = w.HTML("", layout=w.Layout(flex="1 1 auto", width="auto"))
         self._showing = False
-        self.slider.observe(self._moved, "value")
+        self.box.observe(self._typed, "value")
         self.minus.on_click(lambda _: self._step(-1))
         self.plus.on_click(lambda _: self._step(+1))
-        row = w.HBox([self.minus, self.slider, self.plus, self.state], layout=w.Layout(width="100%"))
+        row = w.HBox([self.minus, self.box, self.plus, self.bar], layout=w.Layout(width="100%"))
         row.add_class("ca-scale-row")
         anchors = w.HTML(
             f'<div class="ca-anchors"><span>{minimum}: {html.escape(low)}</span>'
             f"<span>{maximum}: {html.escape(high)}</span></div>",
             layout=w.Layout(width="100%"),
         )
-        self._refresh_state()
+        self._draw_bar()
         self._finish(w.VBox([row, anchors], layout=w.Layout(width="100%")))
 
-    def _refresh_state(self) -> None:
+    def _draw_bar(self) -> None:
         if self.value is None:
-            self.state.value = '<span title="not set yet">–</span>'
+            self.bar.value = '<div class="ca-bar" aria-hidden="true"><span style="width:0%"></span></div>'
         else:
-            self.state.value = str(self.value)
+            pct = 100 * (self.value - self.minimum) / (self.maximum - self.minimum)
+            self.bar.value = f'<div class="ca-bar" aria-hidden="true"><span style="width:{pct:.0f}%"></span></div>'
 
     def _step(self, delta: int) -> None:
-        if self.value is None:
-            # the first press answers with the value the slider shows, moved once
-            target = self.slider.value + delta if delta > 0 else self.slider.value
-        else:
-            target = self.slider.value + delta
-        target = max(self.slider.min, min(self.slider.max, target))
-        if target == self.slider.value:
-            self.value = target
-            self._refresh_state()
-        else:
-            self.slider.value = target
+        current = self.minimum if self.value is None else self.value
+        target = current + delta if (self.value is not None or delta > 0) else current
+        target = max(self.minimum, min(self.maximum, target))
+        self.box.value = str(target)
 
-    def _moved(self, change) -> None:
+    def _typed(self, change) -> None:
+        text = change["new"].strip()
+        if text == "":
+            number = None
+        elif text.isdigit() and self.minimum <= int(text) <= self.maximum:
+            number = int(text)
+        else:
+            self.kind_message.value = html.escape(
+                f"Please use a whole number from {self.minimum} to {self.maximum}, or the − and + buttons."
+            )
+            self.acceptable = False
+            return
+        self.kind_message.value = ""
+        self.acceptable = True
         if not self._showing:
-            self.value = change["new"]
-            self._refresh_state()
+            self.value = number
+        self._draw_bar()
 
     def show(self, value) -> None:
         self._showing = True
         try:
-            if isinstance(value, int):
-                self.slider.value = value
-                self.value = value
-            else:
-                self.slider.value = self.slider.min
-                self.value = None
-            self._refresh_state()
+            valid = isinstance(value, int) and self.minimum <= value <= self.maximum
+            self.box.value = str(value) if valid else ""
+            self.value = value if valid else None
+            self._draw_bar()
         finally:
             self._showing = False
 

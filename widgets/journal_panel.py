@@ -38,8 +38,12 @@ class JournalTools(Exercise):
         self.export_button = w.Button(description=t("journal.export"))
         self.export_button.on_click(self._kind(self.export))
         self.link = w.HTML("", layout=w.Layout(width="100%"))
-        self.upload = w.FileUpload(accept=".json,application/json", multiple=False,
+        self.upload = w.FileUpload(accept=".json,application/json", multiple=False, icon="",
                                    description=t("journal.import_label"), layout=w.Layout(width="auto"))
+        # the stock button appends a file count, "(0)"; our style sheet shows the words alone
+        self.upload.add_class("ca-upload")
+        upload_words = json.dumps(t("journal.import_label") + "…")
+        self.upload_style = w.HTML(f"<style>.ca-upload::before {{ content: {upload_words}; }}</style>")
         self.upload.observe(self._kind(lambda _: self.import_upload()), "value")
         self.erase_mine_button = w.Button(description=t("journal.erase_mine"))
         self.erase_all_button = w.Button(description=t("journal.erase_all"))
@@ -58,8 +62,7 @@ class JournalTools(Exercise):
         self.feedback.add_class("ca-help")
         self._erasing = ""
         self.body.children = [
-            w.HTML(f"<p>{html.escape(t('journal.intro'))}</p>"),
-            self.export_button, self.link, self.upload,
+            self.export_button, self.link, self.upload_style, self.upload,
             w.HBox([self.erase_mine_button, self.erase_all_button], layout=w.Layout(flex_flow="row wrap")),
             self.confirm, self.feedback,
         ]

@@ -65,7 +65,7 @@ def resources_html(country: str = "") -> str:
 # -- pause and help, one click away -------------------------------------------
 
 class Toolbar(w.HBox):
-    """'Pause' (a short grounding exercise) and 'Help now', at the top of every page."""
+    """'Pause' (a short grounding exercise) and 'Help now', fixed at the bottom of every page."""
 
     open_panel = traitlets.Unicode("")  # "", "pause" or "help"
 
@@ -307,7 +307,7 @@ class ModulePage(traitlets.HasTraits):
             f'<p class="ca-note"><strong>Content note:</strong> {html.escape(m.content_note)}</p>'
             '<p class="ca-disclaimer">This is a learning workshop, not therapy or medical advice. '
             "For questions about your health, talk to your care team. "
-            "For help now, press “Help now” at the top of the page.</p>"
+            "For help now, press “Help now” at the bottom of the screen.</p>"
         )
 
     def header(self) -> None:
@@ -332,7 +332,10 @@ class ModulePage(traitlets.HasTraits):
         m = self.module
         points = "".join(f"<li>{html.escape(p)}</li>" for p in m.key_points)
         care = "".join(f"<li>{html.escape(c)}</li>" for c in m.care_team)
-        nxt = curriculum.next_module(m.number)
+        return f"<h2>Key points</h2><ul>{points}</ul><h2>Talk to your care team about…</h2><ul>{care}</ul>"
+
+    def next_html(self) -> str:
+        nxt = curriculum.next_module(self.module.number)
         if nxt:
             link = (
                 f'<p class="ca-next"><a href="{html.escape(nxt.notebook_name)}">'
@@ -340,12 +343,10 @@ class ModulePage(traitlets.HasTraits):
             )
         else:
             link = '<p class="ca-next">This is the last module. Thank you for taking part.</p>'
-        return (
-            f"<h2>Key points</h2><ul>{points}</ul>"
-            f"<h2>Talk to your care team about…</h2><ul>{care}</ul>"
-            f"{link}"
-            '<p class="ca-next"><a href="00_start_here.ipynb">All modules</a></p>'
-        )
+        return link + '<p class="ca-next"><a href="00_start_here.ipynb">All modules</a></p>'
 
     def footer(self) -> None:
+        from .landing import Links
+
         display(HTML(self.footer_html()))
+        display(Links(self.next_html(), "next module"))
