@@ -1,0 +1,49 @@
+"""Set-up promises: two commands, one list of dependencies, CI runs the same command."""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _requirement(line: str) -> tuple[str, str]:
+    name, bounds = re.match(r"\s*([A-Za-z0-9_.-]+)\s*(.*)", line).groups()
+    return name.lower().replace("_", "-"), bounds.replace(" ", "")
+
+
+def test_environment_yml_and_pyproject_declare_the_same_packages():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + project["optional-dependencies"]["test"]
+    from_pyproject = dict(_requirement(d) for d in declared)
+    yml = (ROOT / "environment.yml").read_text()
+    dependencies = yml.split("dependencies:", 1)[1]
+    listed = re.findall(r"^  - ([A-Za-z][^\n#]*)$", dependencies, flags=re.M)
+    from_conda = dict(_requirement(x) for x in listed if not x.startswith(("python", "pip")))
+    assert from_conda == from_pyproject
+    assert all(re.search(r"<", bounds) for bounds in from_pyproject.values()), "every package needs an upper bound"
+
+
+def test_constraints_pin_every_declared_package():
+    pins = dict(
+        _requirement(line.split("==")[0]) [0:1] + (line.split("==")[1].strip(),)
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line
+    )
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for dep in project["dependencies"] + project["optional-dependencies"]["test"]:
+        assert _requirement(dep)[0] in pins, f"{dep} is not pinned in constraints.txt"
+
+
+def test_readme_quick_start_is_exactly_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1]
+    block = re.search(r"```[a-z]*\n(.*?)```", section, flags=re.S).group(1)
+    lines = [line for line in block.splitlines() if line.strip() and not line.strip().startswith("#")]
+    assert lines == ["python3 workshop.py serve", "python3 workshop.py test"]
+
+
+def test_ci_runs_the_readme_test_command():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "python3 workshop.py test" in script
