@@ -22,7 +22,8 @@ PARAMETERS = '''# Parameters: change them here, or pass them with papermill -p N
 journal_path = ""   # where answers are saved; empty means the usual private folder on this device
 partner_names = ""  # for example "Sam, Alex": fills the name boxes if they are empty
 country = ""        # for example "US": whose help and crisis contacts to show first
-today = ""          # for example "2026-11-24": the day a check-in is for; empty means today'''
+today = ""          # for example "2026-11-24": the day a check-in is for; empty means today
+focus_condition = ""  # for example "stroke": opens that condition's notes and shows its stop rules'''
 
 KERNEL = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
@@ -54,7 +55,7 @@ def module_notebook(module: curriculum.Module) -> nbformat.NotebookNode:
             "page",
             "from widgets import ModulePage\n\n"
             f"page = ModulePage({module.number}, journal_path=journal_path, partner_names=partner_names,\n"
-            "                  country=country, today=today)\n"
+            "                  country=country, today=today, focus_condition=focus_condition)\n"
             "page.header()",
         ),
         _code("who", "page.who()"),

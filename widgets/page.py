@@ -237,8 +237,9 @@ class ModulePage(traitlets.HasTraits):
     active = traitlets.Unicode("")  # "", "a" or "b"
 
     def __init__(self, number: int, journal_path: str = "", partner_names="", country: str = "",
-                 today: str = ""):
+                 today: str = "", focus_condition: str = ""):
         super().__init__()
+        self.focus_condition = focus_condition
         self.today = _dt.date.fromisoformat(today) if today else _dt.date.today()
         self.module = curriculum.module(number)
         self.journal = Journal(journal_path or None)
@@ -270,6 +271,29 @@ class ModulePage(traitlets.HasTraits):
         except JournalError:
             name = None
         return name or curriculum.text(f"who.partner_default_{self.active}")
+
+    def journal_names(self) -> dict[str, str]:
+        """Partner names, for exercises that address both (shown only once someone is active)."""
+        if not self.active:
+            return {}
+        try:
+            return self.journal.partner_names()
+        except JournalError:
+            return {}
+
+    def stop_rules(self) -> list[str]:
+        """The stop rules of the condition named by ``focus_condition`` (from the condition notes)."""
+        focus = (self.focus_condition or "").strip().lower()
+        if not focus:
+            return []
+        for module in curriculum.modules():
+            for block in module.exercises:
+                if block["type"] != "cards":
+                    continue
+                for item in block.get("items", []):
+                    if focus in item["title"].lower() and item.get("stop_rules"):
+                        return list(item["stop_rules"])
+        return []
 
     def set_active(self, slot: str) -> None:
         self.active = slot

@@ -1,0 +1,246 @@
+"""Behaviour of every exercise type, with made-up content, in plain Python."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from widgets import ModulePage
+from widgets.activities import (Breathing, Cards, Grounding, Ladder, ListBuilder, Log, MenuPlaceholder, Quiz,
+                                Rephraser, Sorter, Turns, rephrase)
+from widgets.journal import Journal
+from widgets.progress import Progress
+
+
+def spec(kind, scope="private", **extra):
+    return {"kind": "exercise", "id": f"test_{kind}", "type": kind, "scope": scope, "title": f"A {kind}",
+            "intro": "Do this.", "content_note": "Gentle.", **extra}
+
+
+@pytest.fixture
+def page(journal_file):
+    p = ModulePage(1, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-20")
+    return p
+
+
+def saved(journal_file, slot="a", scope=None):
+    j = Journal(journal_file)
+    return (j.shared() if scope == "shared" else j.partner(slot)).items("m01/")
+
+
+# -- quiz -----------------------------------------------------------------------------
+
+QUIZ = [{"statement": "Desire always returns by itself.", "answer": "myth", "explanation": "It often needs care."},
+        {"statement": "Fatigue can lower desire.", "answer": "fact", "explanation": "Tiredness matters."}]
+
+
+def test_quiz_explains_each_answer_and_keeps_no_score(page, journal_file):
+    q = Quiz(page, spec("quiz", items=QUIZ))
+    page.picker.choose("a")
+    q.choices[0].choose("Fact")
+    assert "This is a myth." in q.explanations[0].value and "needs care" in q.explanations[0].value
+    assert q.explanations[1].value == ""
+    text = " ".join(getattr(c, "value", "") for c in q.body.children if isinstance(getattr(c, "value", ""), str))
+    assert "score" not in text.lower() and "correct" not in text.lower()
+    assert saved(journal_file)["m01/test_quiz/q1"] == "Fact"
+
+
+# -- cards -----------------------------------------------------------------------------
+
+CARDS = [{"title": "Stroke", "text": "Notes on stroke.", "stop_rules": ["Sudden weakness: call emergency services."]},
+         {"title": "Heart disease", "text": "Notes on the heart.", "stop_rules": ["Chest pain: stop and rest."]}]
+
+
+def test_cards_open_one_at_a_time_with_stop_rules(page):
+    c = Cards(page, spec("cards", items=CARDS))
+    assert all(p.layout.display == "none" for p in c.panels)
+    c.toggles[1].value = True
+    assert c.panels[1].layout.display == ""
+    assert "Stop rules" in c.panels[1].value and "Chest pain" in c.panels[1].value
+
+
+def test_focus_condition_opens_that_card(journal_file):
+    p = ModulePage(1, journal_path=str(journal_file), focus_condition="heart")
+    c = Cards(p, spec("cards", items=CARDS))
+    assert c.toggles[1].value and not c.toggles[0].value
+
+
+def test_cards_escape_their_text(page):
+    c = Cards(page, spec("cards", items=[{"title": "x", "text": "<script>bad()</script>"}]))
+    assert "<script>" not in c.panels[0].value
+
+
+# -- list builder -----------------------------------------------------------------------
+
+def test_list_builder_takes_suggestions_and_own_words(page, journal_file):
+    lb = ListBuilder(page, spec("list_builder", scope="shared", suggestions=["Hold hands", "Say thank you"],
+                                prompt="Add your own"))
+    page.picker.choose("b")
+    lb.suggestion_boxes[1].value = True
+    lb.own.value = "  Read   aloud  "
+    lb.add_button.click()
+    assert lb.items == ["Say thank you", "Read aloud"]
+    assert saved(journal_file, scope="shared")["m01/test_list_builder/items"] == ["Say thank you", "Read aloud"]
+    lb.remove("Say thank you")
+    assert not lb.suggestion_boxes[1].value
+    lb.add("   ")
+    assert "Type a few words" in lb.message.value
+
+
+def test_shared_list_is_seen_by_the_other_partner(page):
+    lb = ListBuilder(page, spec("list_builder", scope="shared", suggestions=[]))
+    page.picker.choose("a")
+    lb.add("Evening walk")
+    page.picker.choose("b")
+    assert lb.items == ["Evening walk"]
+    assert "Shared" in lb.scope_line.value
+
+
+# -- sorter ------------------------------------------------------------------------------
+
+def test_sorter_places_items_and_adds_own(page, journal_file):
+    s = Sorter(page, spec("sorter", groups=["Regain", "Reinvent"], items=["Massage", "Eye contact"]))
+    page.picker.choose("a")
+    s.rows.children[0].value = "Regain"
+    s.add("Shared bath")
+    s.rows.children[2].value = "Reinvent"
+    data = saved(journal_file)
+    assert data["m01/test_sorter/placement"] == {"Massage": "Regain", "Shared bath": "Reinvent"}
+    assert data["m01/test_sorter/own_items"] == ["Shared bath"]
+    assert "Regain" in s.summary.value and "Shared bath" in s.summary.value
+    s.rows.children[0].value = Sorter.UNSORTED
+    assert "Massage" not in saved(journal_file)["m01/test_sorter/placement"]
+
+
+# -- rephraser ------------------------------------------------------------------------------
+
+WORDS = [{"word": "failure", "neutral": "my body did not respond the way I hoped", "why": "It describes, not judges."},
+         {"word": "broken", "neutral": "changed", "why": "Bodies change."}]
+
+
+def test_rephraser_finds_hard_words_and_explains(page, journal_file):
+    r = Rephraser(page, spec("rephraser", items=WORDS))
+    page.picker.choose("a")
+    r.input.box.value = "I feel like a FAILURE"
+    assert "did not respond" in r.suggestions.value and "describes, not judges" in r.suggestions.value
+    r.input.box.value = "it was a quiet day"
+    assert "No words from our list" in r.suggestions.value
+    assert saved(journal_file)["m01/test_rephraser/said"] == "it was a quiet day"
+    assert [i["word"] for i in rephrase("so broken", WORDS)] == ["broken"]
+
+
+# -- turns ---------------------------------------------------------------------------------------
+
+def test_turns_show_roles_a_timer_and_swap(page, journal_file):
+    t = Turns(page, spec("turns", scope="shared", minutes=2, scaffold=["What I heard you say is..."]))
+    page.picker.choose("a")
+    assert "Speaking:</strong> Sam" in t.roles.value and "Listening:</strong> Alex" in t.roles.value
+    assert "2:00" in t.clock.value
+    t.tick(61)
+    assert "0:59" in t.clock.value
+    t.tick(59)
+    assert "Time." in t.clock.value
+    t.swap_button.click()
+    assert "Speaking:</strong> Alex" in t.roles.value and "2:00" in t.clock.value
+    t.heard.box.value = "You felt tired"
+    assert saved(journal_file, scope="shared")["m01/test_turns/heard"] == "You felt tired"
+
+
+def test_turns_timer_counts_down_in_the_event_loop(page):
+    t = Turns(page, spec("turns", scope="shared", minutes=1, scaffold=[]))
+
+    async def run():
+        t.start()
+        await asyncio.sleep(1.3)
+        t.stop()
+
+    asyncio.run(run())
+    assert "0:59" in t.clock.value
+
+
+# -- ladder --------------------------------------------------------------------------------
+
+STEPS = [{"title": "Hold hands", "text": "Notice warmth."}, {"title": "Hand massage", "text": "Notice pressure."}]
+
+
+def test_ladder_shows_every_step_and_saves_each_state(page, journal_file):
+    lad = Ladder(page, spec("ladder", scope="shared", items=STEPS))
+    page.picker.choose("a")
+    assert len(lad.states) == 2  # nothing locked: every step is there from the start
+    lad.states[1].choose("Trying it")
+    assert saved(journal_file, scope="shared")["m01/test_ladder/step2"] == "Trying it"
+    assert "stop rules" in lad.reminder.value.lower()
+
+
+def test_ladder_shows_the_focus_conditions_stop_rules(journal_file, monkeypatch):
+    p = ModulePage(1, journal_path=str(journal_file), focus_condition="heart")
+    monkeypatch.setattr(p, "stop_rules", lambda: ["Chest pain: stop and rest."])
+    lad = Ladder(p, spec("ladder", items=STEPS))
+    assert "Chest pain" in lad.reminder.value
+
+
+# -- log -----------------------------------------------------------------------------------
+
+LOG_FIELDS = [{"id": "boundary", "type": "text", "label": "Boundary"},
+              {"id": "kind", "type": "single", "label": "Kind", "options": ["Off-limits for now", "To revisit"]}]
+
+
+def test_log_keeps_entries_and_shows_what_changed_and_when(page, journal_file):
+    log = Log(page, spec("log", scope="shared", fields=LOG_FIELDS))
+    page.picker.choose("a")
+    log.form[0].box.value = "No touch on the scar"
+    log.form[1].choose("Off-limits for now")
+    assert log.submit() == "001"
+    log.editing.value = "001"
+    assert log.form[0].value == "No touch on the scar"
+    log.form[1].choose("To revisit")
+    log.add_button.click()
+    assert "Changes, oldest first" in log.view_log.value
+    assert log.view_log.value.index("Off-limits") < log.view_log.value.index("To revisit")
+    assert dt.date.today().isoformat() in log.view_log.value  # when each change was made
+
+
+def test_log_refuses_an_empty_entry_kindly(page):
+    log = Log(page, spec("log", fields=LOG_FIELDS))
+    page.picker.choose("a")
+    assert log.submit() is None
+    assert "Fill in at least one box" in log.message.value
+
+
+# -- breathing, grounding, placeholder ------------------------------------------------------------
+
+def test_breathing_pacer_honours_reduced_motion_and_starts_paused(page):
+    b = Breathing(page, spec("breathing", inhale=4, exhale=6))
+    assert "prefers-reduced-motion: reduce" in b.pacer.value
+    assert "animation-play-state: paused" in b.pacer.value
+    b.toggle.click()
+    assert "animation-play-state: running" in b.pacer.value and b.toggle.description == "Stop the pacer"
+
+
+def test_grounding_walks_through_the_steps(page):
+    g = Grounding(page, spec("grounding"))
+    assert "Step 1 of" in g.step_text.value
+    for _ in range(10):
+        g.next_button.click()
+    assert "always fine to stop" in g.step_text.value
+    g.back_button.click()
+    assert "Step" in g.step_text.value
+
+
+def test_menu_placeholder_says_what_will_come(page):
+    m = MenuPlaceholder(page, spec("menu_placeholder"))
+    assert "both welcome" in m.body.children[0].value
+
+
+# -- progress ------------------------------------------------------------------------------------
+
+def test_progress_draws_only_my_own_checkins(page, journal_file):
+    j = Journal(journal_file)
+    j.partner("a").put("m01/checkin/2026-11-18/energy", 6)
+    j.partner("b").put("m01/checkin/2026-11-18/energy", 1)
+    pr = Progress(page, spec("progress", show=["checkins", "wins", "ladder"]))
+    page.picker.choose("a")
+    assert "<svg" in pr.charts.value and "6.0" in pr.charts.value and "1.0" not in pr.charts.value
+    page.picker.choose("b")
+    assert "1.0" in pr.charts.value and "6.0" not in pr.charts.value

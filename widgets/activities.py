@@ -1,0 +1,607 @@
+"""The curriculum's exercise types beyond plain forms.
+
+Each is an ``Exercise`` card (content note, privacy line, skip, saved-at) whose
+words come from the module's content file. Answers are saved the moment they
+are given, under the exercise's key prefix, in the active partner's space or
+the couple's shared space.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import html
+
+import ipywidgets as w
+
+from . import curriculum
+from .exercise import Exercise, register
+from .fields import SingleChoiceField, TextField, make_field
+
+MAX_OWN_ITEM = 200
+
+
+def _p(text: str, cls: str = "") -> w.HTML:
+    klass = f' class="{cls}"' if cls else ""
+    return w.HTML(f"<p{klass}>{html.escape(text)}</p>", layout=w.Layout(width="100%"))
+
+
+def _own_item(text: str) -> str:
+    return " ".join(text.split())[:MAX_OWN_ITEM]
+
+
+# -- myth or fact ------------------------------------------------------------------
+
+@register("quiz")
+class Quiz(Exercise):
+    """Myth or fact? Each answer opens an explanation. No score is kept or shown."""
+
+    def build(self) -> None:
+        self.items = self.spec["items"]
+        self.choices = []
+        self.explanations = []
+        rows = []
+        for i, item in enumerate(self.items):
+            choice = self.bind(SingleChoiceField(f"q{i + 1}", item["statement"], options=["Myth", "Fact"]))
+            explanation = w.HTML("", layout=w.Layout(width="100%"))
+            choice.observe(lambda _, i=i: self._explain(i), "value")
+            self.choices.append(choice)
+            self.explanations.append(explanation)
+            rows += [choice, explanation]
+        self.body.children = rows
+
+    def _explain(self, i: int) -> None:
+        item, choice = self.items[i], self.choices[i]
+        if choice.value is None:
+            self.explanations[i].value = ""
+            return
+        truth = "a myth" if item["answer"] == "myth" else "a fact"
+        self.explanations[i].value = (
+            f'<p class="ca-note" role="status"><strong>This is {truth}.</strong> '
+            f"{html.escape(item['explanation'])}</p>"
+        )
+
+    def load(self, saved: dict) -> None:
+        for i, choice in enumerate(self.choices):
+            choice.show(saved.get(choice.field_id))
+            self._explain(i)
+
+
+# -- notes to open ------------------------------------------------------------------
+
+@register("cards")
+class Cards(Exercise):
+    """Short notes that open one at a time, each with its stop rules stated plainly."""
+
+    def build(self) -> None:
+        self.items = self.spec["items"]
+        self.toggles = []
+        self.panels = []
+        rows = []
+        focus = (self.page.focus_condition or "").strip().lower()
+        for item in self.items:
+            toggle = w.ToggleButton(value=False, description=item["title"], layout=w.Layout(width="100%"))
+            panel = w.HTML(self._card_html(item), layout=w.Layout(width="100%", display="none"))
+            toggle.observe(lambda ch, t=toggle, p=panel: self._open(t, p, ch["new"]), "value")
+            if focus and focus in item["title"].lower():
+                toggle.value = True
+            self.toggles.append(toggle)
+            self.panels.append(panel)
+            rows += [toggle, panel]
+        self.body.children = rows
+        self.status.layout.display = "none"  # nothing to save: reading only
+
+    @staticmethod
+    def _card_html(item: dict) -> str:
+        text = "".join(f"<p>{html.escape(par)}</p>" for par in item["text"].strip().split("\n\n"))
+        rules = item.get("stop_rules") or []
+        if rules:
+            text += (
+                '<div class="ca-note" role="note"><strong>Stop rules: stop and get help if…</strong><ul>'
+                + "".join(f"<li>{html.escape(r)}</li>" for r in rules)
+                + "</ul></div>"
+            )
+        return text
+
+    def _open(self, toggle, panel, is_open: bool) -> None:
+        panel.layout.display = "" if is_open else "none"
+        title = toggle.description.removeprefix("✓ ").removeprefix("▾ ")
+        toggle.description = f"▾ {title}" if is_open else title
+
+    def blocked_reason(self) -> str:
+        return ""  # information for everyone, private or not
+
+
+# -- a list from suggestions and own words ----------------------------------------------
+
+@register("list_builder")
+class ListBuilder(Exercise):
+    """Build a list: tick suggestions, add your own words, remove anything."""
+
+    def build(self) -> None:
+        self.items: list[str] = []
+        self.suggestions = list(self.spec.get("suggestions", []))
+        self.suggestion_boxes = [
+            w.Checkbox(value=False, description=s, indent=False, layout=w.Layout(width="100%"))
+            for s in self.suggestions
+        ]
+        for box in self.suggestion_boxes:
+            box.observe(lambda ch, b=box: self._ticked(b, ch["new"]), "value")
+        self.own = w.Text(value="", placeholder="Your own words", description=self.spec.get("prompt", "Add your own"),
+                          style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.add_button = w.Button(description="Add to the list")
+        self.add_button.on_click(lambda _: self.add(self.own.value))
+        self.list_view = w.VBox(layout=w.Layout(width="100%"))
+        self._syncing = False
+        self.body.children = [
+            *( [_p("Ideas to choose from:", "ca-help")] if self.suggestions else []),
+            *self.suggestion_boxes, self.own, self.add_button, self.message_list(), self.list_view,
+        ]
+
+    def message_list(self) -> w.HTML:
+        self.list_title = w.HTML("<h4>Our list</h4>" if self.scope == "shared" else "<h4>My list</h4>")
+        return self.list_title
+
+    def _ticked(self, box, ticked: bool) -> None:
+        if self._syncing:
+            return
+        if ticked and box.description not in self.items:
+            self.items.append(box.description)
+        elif not ticked and box.description in self.items:
+            self.items.remove(box.description)
+        self._changed()
+
+    def add(self, text: str) -> None:
+        item = _own_item(text)
+        if not item:
+            self.message.value = html.escape("Type a few words first, then press 'Add to the list'.")
+            return
+        self.message.value = ""
+        if item not in self.items:
+            self.items.append(item)
+        self.own.value = ""
+        self._changed()
+
+    def remove(self, item: str) -> None:
+        if item in self.items:
+            self.items.remove(item)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.save("items", list(self.items))
+        self._draw()
+
+    def _draw(self) -> None:
+        self._syncing = True
+        try:
+            for box in self.suggestion_boxes:
+                box.value = box.description in self.items
+        finally:
+            self._syncing = False
+        rows = []
+        for item in self.items:
+            remove = w.Button(description="Remove", tooltip=f"Remove: {item}")
+            remove.on_click(lambda _, it=item: self.remove(it))
+            rows.append(w.HBox([w.HTML(f"<span>• {html.escape(item)}</span>", layout=w.Layout(flex="1 1 auto")), remove],
+                               layout=w.Layout(width="100%", align_items="center")))
+        self.list_view.children = rows or [_p("Nothing here yet.", "ca-help")]
+
+    def load(self, saved: dict) -> None:
+        self.items = [str(i) for i in saved.get("items") or []]
+        self._draw()
+
+
+# -- sorting into groups --------------------------------------------------------------
+
+@register("sorter")
+class Sorter(Exercise):
+    """Put each item in a group (or leave it unsorted). Own items can be added."""
+
+    UNSORTED = "Not sorted yet"
+
+    def build(self) -> None:
+        self.groups = list(self.spec["groups"])
+        self.base_items = list(self.spec.get("items", []))
+        self.placement: dict[str, str] = {}
+        self.own_items: list[str] = []
+        self.rows = w.VBox(layout=w.Layout(width="100%"))
+        self.own = w.Text(value="", placeholder="Something of your own", description="Add your own",
+                          style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.add_button = w.Button(description="Add it")
+        self.add_button.on_click(lambda _: self.add(self.own.value))
+        self.summary = w.HTML("", layout=w.Layout(width="100%"))
+        self.body.children = [self.rows, self.own, self.add_button, self.summary]
+        self._drawing = False
+        self._draw()
+
+    def all_items(self) -> list[str]:
+        return self.base_items + [i for i in self.own_items if i not in self.base_items]
+
+    def place(self, item: str, group: str) -> None:
+        if group == self.UNSORTED:
+            self.placement.pop(item, None)
+        else:
+            self.placement[item] = group
+        self.save("placement", dict(self.placement))
+        self._draw_summary()
+
+    def add(self, text: str) -> None:
+        item = _own_item(text)
+        if not item:
+            self.message.value = html.escape("Type a few words first, then press 'Add it'.")
+            return
+        self.message.value = ""
+        if item not in self.all_items():
+            self.own_items.append(item)
+            self.save("own_items", list(self.own_items))
+        self.own.value = ""
+        self._draw()
+
+    def _draw(self) -> None:
+        self._drawing = True
+        rows = []
+        for item in self.all_items():
+            pick = w.Dropdown(options=[self.UNSORTED, *self.groups], value=self.placement.get(item, self.UNSORTED),
+                              description=item, style={"description_width": "initial"},
+                              layout=w.Layout(width="100%"))
+            pick.observe(lambda ch, it=item: None if self._drawing else self.place(it, ch["new"]), "value")
+            rows.append(pick)
+        self.rows.children = rows
+        self._drawing = False
+        self._draw_summary()
+
+    def _draw_summary(self) -> None:
+        parts = []
+        for group in self.groups:
+            members = [i for i in self.all_items() if self.placement.get(i) == group]
+            if members:
+                parts.append(f"<h4>{html.escape(group)}</h4><ul>"
+                             + "".join(f"<li>{html.escape(m)}</li>" for m in members) + "</ul>")
+        self.summary.value = "".join(parts)
+
+    def load(self, saved: dict) -> None:
+        self.own_items = [str(i) for i in saved.get("own_items") or []]
+        placement = saved.get("placement") or {}
+        self.placement = {str(k): v for k, v in placement.items() if v in self.groups}
+        self._draw()
+
+
+# -- neutral words ---------------------------------------------------------------------
+
+def rephrase(text: str, items: list[dict]) -> list[dict]:
+    """The word-list entries whose hard word appears in ``text`` (case-insensitive)."""
+    lowered = f" {text.lower()} "
+    return [item for item in items if item["word"].lower() in lowered]
+
+
+@register("rephraser")
+class Rephraser(Exercise):
+    """Type a hard word or sentence; see neutral words for it, and why."""
+
+    def build(self) -> None:
+        self.items = self.spec["items"]
+        self.input = self.bind(TextField("said", "A word or sentence that feels hard", max_chars=500, rows=2))
+        self.suggestions = w.HTML("", layout=w.Layout(width="100%"))
+        self.input.observe(lambda _: self._suggest(), "value")
+        self.input.box.observe(lambda _: self._suggest(), "value")
+        self.mine = self.bind(TextField("my_words", "How I would like to say it instead", max_chars=500, rows=2))
+        table = "".join(
+            f"<tr><th scope='row'>{html.escape(i['word'])}</th><td>{html.escape(i['neutral'])}</td>"
+            f"<td>{html.escape(i['why'])}</td></tr>"
+            for i in self.items
+        )
+        self.word_list = w.HTML(
+            "<details><summary>See the whole word list</summary><div style='overflow-x:auto'>"
+            "<table class='ca-table'><tr><th scope='col'>Instead of</th><th scope='col'>Try</th>"
+            f"<th scope='col'>Why</th></tr>{table}</table></div></details>",
+            layout=w.Layout(width="100%"),
+        )
+        self.body.children = [self.input, self.suggestions, self.mine, self.word_list]
+
+    def _suggest(self) -> None:
+        text = self.input.box.value
+        found = rephrase(text, self.items)
+        if not text.strip():
+            self.suggestions.value = ""
+        elif not found:
+            self.suggestions.value = html.escape(
+                "No words from our list here. Does it describe what happened, or judge it? "
+                "Try saying only what you felt or noticed."
+            )
+        else:
+            self.suggestions.value = "".join(
+                f'<div class="ca-note" role="status"><p><strong>Instead of “{html.escape(i["word"])}”, try:</strong> '
+                f'{html.escape(i["neutral"])}</p><p>{html.escape(i["why"])}</p></div>'
+                for i in found
+            )
+
+    def load(self, saved: dict) -> None:
+        self.input.show(saved.get("said"))
+        self.mine.show(saved.get("my_words"))
+        self._suggest()
+
+
+# -- speaker and listener turns -----------------------------------------------------------
+
+@register("turns")
+class Turns(Exercise):
+    """Speaker and listener take turns with a visible timer and a listening scaffold."""
+
+    def build(self) -> None:
+        self.minutes = int(self.spec.get("minutes", 3))
+        self.remaining = self.minutes * 60
+        self.speaker_first = True
+        self.roles = w.HTML("", layout=w.Layout(width="100%"))
+        self.swap_button = w.Button(description="Swap roles")
+        self.swap_button.on_click(lambda _: self.swap())
+        self.clock = w.HTML("", layout=w.Layout(width="100%"))
+        self.clock.add_class("ca-clock")
+        self.start_button = w.Button(description=f"Start a {self.minutes}-minute turn", button_style="primary")
+        self.stop_button = w.Button(description="Stop the timer")
+        self.start_button.on_click(lambda _: self.start())
+        self.stop_button.on_click(lambda _: self.stop())
+        scaffold = "".join(f"<li>{html.escape(s)}</li>" for s in self.spec.get("scaffold", []))
+        self.scaffold = w.HTML(f"<p><strong>For the listener:</strong></p><ul>{scaffold}</ul>",
+                               layout=w.Layout(width="100%"))
+        self.heard = self.bind(TextField("heard", "What I heard you say is…", max_chars=1000, rows=3))
+        self._task = None
+        self._draw()
+        self.body.children = [self.roles, self.swap_button, self.clock,
+                              w.HBox([self.start_button, self.stop_button], layout=w.Layout(flex_flow="row wrap")),
+                              self.scaffold, self.heard]
+
+    def names(self) -> tuple[str, str]:
+        names = self.page.journal_names()
+        a = names.get("a") or curriculum.text("who.partner_default_a")
+        b = names.get("b") or curriculum.text("who.partner_default_b")
+        return (a, b) if self.speaker_first else (b, a)
+
+    def _draw(self) -> None:
+        speaker, listener = self.names()
+        self.roles.value = (f"<p><strong>Speaking:</strong> {html.escape(speaker)} · "
+                            f"<strong>Listening:</strong> {html.escape(listener)}</p>")
+        mins, secs = divmod(max(self.remaining, 0), 60)
+        if self.remaining <= 0:
+            self.clock.value = '<p role="status"><strong>Time.</strong> Thank each other. Swap roles when you are ready.</p>'
+        else:
+            self.clock.value = f'<p aria-live="off"><strong>{mins}:{secs:02d}</strong> left in this turn</p>'
+
+    def swap(self) -> None:
+        self.stop()
+        self.speaker_first = not self.speaker_first
+        self.remaining = self.minutes * 60
+        self._draw()
+
+    def tick(self, seconds: int = 1) -> None:
+        self.remaining -= seconds
+        self._draw()
+
+    def start(self) -> None:
+        self.stop()
+        self.remaining = self.minutes * 60
+        self._draw()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            self._task = loop.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self.remaining > 0:
+            await asyncio.sleep(1)
+            self.tick()
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def load(self, saved: dict) -> None:
+        self.heard.show(saved.get("heard"))
+        self._draw()
+
+
+# -- the step ladder -----------------------------------------------------------------
+
+LADDER_STATES = ["Not yet", "Trying it", "Feels easy"]
+
+
+@register("ladder")
+class Ladder(Exercise):
+    """Small steps, all visible (nothing to unlock), each repeated until it feels easy."""
+
+    def build(self) -> None:
+        self.steps = self.spec["items"]
+        rules = self.page.stop_rules()
+        reminder = (
+            '<div class="ca-note" role="note"><strong>Stop rules for your situation:</strong><ul>'
+            + "".join(f"<li>{html.escape(r)}</li>" for r in rules) + "</ul></div>"
+            if rules else
+            '<p class="ca-note">The stop rules for your health condition (Module 2) apply to every step. '
+            "If you are unsure what is safe, ask your care team first.</p>"
+        )
+        self.reminder = w.HTML(reminder, layout=w.Layout(width="100%"))
+        self.states = []
+        rows = [self.reminder]
+        for i, step in enumerate(self.steps, start=1):
+            state = self.bind(SingleChoiceField(f"step{i}", f"Step {i}: {step['title']}", help=step["text"],
+                                                options=LADDER_STATES))
+            self.states.append(state)
+            rows.append(state)
+        rows.append(self.bind(TextField("notes", "What we noticed (temperature, pressure, texture, feelings)",
+                                        max_chars=1000, rows=3)))
+        self.notes = rows[-1]
+        self.body.children = rows
+
+    def load(self, saved: dict) -> None:
+        for state in self.states:
+            state.show(saved.get(state.field_id))
+        self.notes.show(saved.get("notes"))
+
+
+# -- a dated log that keeps its history ---------------------------------------------------------
+
+@register("log")
+class Log(Exercise):
+    """Dated entries. Changing an entry keeps the old version, so the log shows what changed and when."""
+
+    def build(self) -> None:
+        self.form = [make_field(spec) for spec in self.spec["fields"]]
+        self.entries: dict[str, dict] = {}
+        self.editing = w.Dropdown(options=[("A new entry", "")], value="", description="Write",
+                                  style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.editing.observe(lambda _: self._fill_form(), "value")
+        self.add_button = w.Button(description="Save this entry", button_style="primary")
+        self.add_button.on_click(lambda _: self.submit())
+        self.view_log = w.HTML("", layout=w.Layout(width="100%"))
+        self.body.children = [self.editing, *self.form, self.add_button, self.view_log]
+
+    def _values(self) -> dict:
+        return {f.field_id: f.value for f in self.form}
+
+    def submit(self) -> str | None:
+        values = self._values()
+        if not any(v not in (None, "", []) for v in values.values()):
+            self.message.value = html.escape("Fill in at least one box first.")
+            return None
+        if not all(f.acceptable for f in self.form):
+            self.message.value = html.escape("One of the boxes is too long. Shorten it, then save.")
+            return None
+        self.message.value = ""
+        entry_id = self.editing.value or f"{len(self.entries) + 1:03d}"
+        values["date"] = self.page.today.isoformat()
+        if self.save(f"entries/{entry_id}", values):
+            self.entries[entry_id] = values
+            self._draw()
+            self.editing.value = ""
+            for f in self.form:
+                f.show(None)
+        return entry_id
+
+    def _fill_form(self) -> None:
+        current = self.entries.get(self.editing.value, {})
+        for f in self.form:
+            f.show(current.get(f.field_id))
+
+    def _summary(self, values: dict) -> str:
+        first = next((str(v) for v in values.values() if isinstance(v, str) and v), "")
+        return first[:60]
+
+    def _draw(self) -> None:
+        options = [("A new entry", "")] + [
+            (f"Change entry {eid}: {self._summary(v)}", eid) for eid, v in sorted(self.entries.items())
+        ]
+        keep = self.editing.value if self.editing.value in self.entries else ""
+        self.editing.options = options
+        self.editing.value = keep
+        view = self.view()
+        parts = []
+        for eid in sorted(self.entries, reverse=True):
+            versions = view.history(self.key_prefix + f"entries/{eid}") if view else []
+            rows = []
+            for when, value in versions:
+                if not isinstance(value, dict):
+                    continue
+                described = "; ".join(
+                    f"{html.escape(f.label)}: {html.escape(', '.join(value[f.field_id]) if isinstance(value.get(f.field_id), list) else str(value.get(f.field_id)))}"
+                    for f in self.form if value.get(f.field_id) not in (None, "", [])
+                )
+                rows.append(f"<li><strong>{html.escape(when[:10])}</strong>: {described}</li>")
+            label = "Changes, oldest first" if len(rows) > 1 else "Written"
+            parts.append(f"<h4>Entry {eid}</h4><p class='ca-help'>{label}</p><ul>{''.join(rows)}</ul>")
+        self.view_log.value = "".join(parts) or html.escape("No entries yet.")
+
+    def load(self, saved: dict) -> None:
+        self.entries = {
+            k.removeprefix("entries/"): v for k, v in saved.items() if k.startswith("entries/") and isinstance(v, dict)
+        }
+        for f in self.form:
+            f.show(None)
+        self._draw()
+
+
+# -- breathing and grounding --------------------------------------------------------------
+
+@register("breathing")
+class Breathing(Exercise):
+    """A breathing pacer. With reduced motion the circle stays still and the words guide."""
+
+    def build(self) -> None:
+        inhale, exhale = int(self.spec.get("inhale", 4)), int(self.spec.get("exhale", 6))
+        total = inhale + exhale
+        self.pacer = w.HTML(
+            f"<style>.ca-pacer {{ animation: ca-pace {total}s ease-in-out infinite; }}"
+            f"@keyframes ca-pace {{ 0%, 100% {{ transform: scale(0.6); }} {100 * inhale / total:.0f}% "
+            "{ transform: scale(1); } }"
+            "@media (prefers-reduced-motion: reduce) { .ca-pacer { animation: none; transform: none; } }</style>"
+            '<div class="ca-breath ca-pacer" aria-hidden="true" style="animation-play-state: paused"></div>'
+            f"<p>Breathe in gently for {inhale}, as the circle grows. Breathe out for {exhale}, as it shrinks. "
+            "If moving pictures bother you, keep your eyes on the words instead, or close them.</p>",
+            layout=w.Layout(width="100%"),
+        )
+        self.running = False
+        self.toggle = w.Button(description="Start the pacer", button_style="primary")
+        self.toggle.on_click(lambda _: self.set_running(not self.running))
+        self.body.children = [self.pacer, self.toggle]
+        self.status.layout.display = "none"
+
+    def set_running(self, running: bool) -> None:
+        self.running = running
+        state = "running" if running else "paused"
+        self.pacer.value = self.pacer.value.replace(
+            "animation-play-state: paused" if running else "animation-play-state: running",
+            f"animation-play-state: {state}",
+        )
+        self.toggle.description = "Stop the pacer" if running else "Start the pacer"
+        if running:
+            self.save("_used", True)
+
+    def blocked_reason(self) -> str:
+        return ""
+
+
+@register("grounding")
+class Grounding(Exercise):
+    """The 5-4-3-2-1 grounding exercise, one step at a time."""
+
+    def build(self) -> None:
+        self.steps = curriculum.data("grounding")["steps"]
+        self.index = 0
+        self.step_text = w.HTML("", layout=w.Layout(width="100%"))
+        self.back_button = w.Button(description="Back")
+        self.next_button = w.Button(description="Next step", button_style="primary")
+        self.back_button.on_click(lambda _: self.go(-1))
+        self.next_button.on_click(lambda _: self.go(+1))
+        self._draw()
+        self.body.children = [self.step_text, w.HBox([self.back_button, self.next_button],
+                                                      layout=w.Layout(flex_flow="row wrap"))]
+        self.status.layout.display = "none"
+
+    def go(self, delta: int) -> None:
+        self.index = max(0, min(len(self.steps), self.index + delta))
+        self._draw()
+
+    def _draw(self) -> None:
+        if self.index >= len(self.steps):
+            self.step_text.value = f'<p role="status">{html.escape(curriculum.data("grounding")["closing"])}</p>'
+        else:
+            self.step_text.value = (f'<p role="status"><strong>Step {self.index + 1} of {len(self.steps)}.</strong> '
+                                    f"{html.escape(self.steps[self.index])}</p>")
+        self.next_button.layout.display = "none" if self.index >= len(self.steps) else ""
+
+    def blocked_reason(self) -> str:
+        return ""
+
+
+@register("menu_placeholder")
+class MenuPlaceholder(Exercise):
+    """Where the partners' private menu will sit."""
+
+    def build(self) -> None:
+        self.body.children = [_p("The private menu is being built. When it is ready, it will appear here: each of "
+                                 "you will rate ideas alone, and you will only ever see the ones you both welcome.",
+                                 "ca-note")]
+        self.footer.layout.display = "none"
+
+    def blocked_reason(self) -> str:
+        return ""
