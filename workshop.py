@@ -4,6 +4,7 @@
     python3 workshop.py serve   set up (first time only) and serve the dashboard
     python3 workshop.py test    set up (first time only) and run every test
     python3 workshop.py lab     set up (first time only) and open JupyterLab
+    python3 workshop.py guide   write the printable facilitator handbook
 
 Everything is installed into ./.venv, with the versions pinned in
 constraints.txt. A second run reuses what the first one built.
@@ -85,12 +86,9 @@ def run(cmd: list[str], **kwargs) -> None:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "serve"
     rest = argv[1:]
-    if command == "serve":
+    if command in ("serve", "lab", "guide", "build"):
         ensure_environment("")
-        return subprocess.call([str(PYTHON), "-m", "widgets.cli", "serve", *rest], cwd=ROOT)
-    if command == "lab":
-        ensure_environment("")
-        return subprocess.call([str(PYTHON), "-m", "widgets.cli", "lab", *rest], cwd=ROOT)
+        return subprocess.call([str(PYTHON), "-m", "widgets.cli", command, *rest], cwd=ROOT)
     if command == "test":
         ensure_environment("test")
         chromium = ensure_chromium()

@@ -2,6 +2,7 @@
 
     closer-again serve [--port 8866]   the Voila dashboard, on this computer only
     closer-again lab                   JupyterLab, for self-paced use and editing
+    closer-again guide                 write the printable facilitator handbook
     closer-again build [--check]       write the notebooks from the content files
 
 ``python3 workshop.py ...`` at the top of the repository sets everything up
@@ -82,6 +83,14 @@ def lab(args) -> int:
     return subprocess.call(cmd, cwd=ROOT)
 
 
+def guide(args) -> int:
+    from .handbook import write_handbook
+
+    path = write_handbook(args.out)
+    print(f"The facilitator handbook is ready: {path}\nOpen it in a browser and print it, or save it as PDF.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="closer-again", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -91,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.set_defaults(func=serve)
     p_lab = sub.add_parser("lab", help="open the notebooks in JupyterLab")
     p_lab.set_defaults(func=lab)
+    p_guide = sub.add_parser("guide", help="write the printable facilitator handbook (HTML)")
+    p_guide.add_argument("--out", type=Path, default=ROOT / "build" / "facilitator-handbook.html")
+    p_guide.set_defaults(func=guide)
     p_build = sub.add_parser("build", help="write the notebooks from the content files")
     p_build.add_argument("--check", action="store_true")
     p_build.set_defaults(func=lambda a: build.main(["--check"] if a.check else []))

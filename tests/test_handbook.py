@@ -1,0 +1,48 @@
+"""The facilitator handbook: every module's timed plan, drawn from its data, printable."""
+from __future__ import annotations
+
+import re
+
+from widgets import curriculum
+from widgets.cli import main as cli_main
+from widgets.handbook import handbook_html, timed_plan_html
+
+
+def test_timed_plan_runs_from_zero_to_the_stated_length():
+    for module in curriculum.modules():
+        plan = timed_plan_html(module)
+        times = re.findall(r"<td>(\d+:\d\d)–(\d+:\d\d)</td>", plan)
+        assert times[0][0] == "0:00"
+        assert times[-1][1] == f"{module.minutes // 60}:{module.minutes % 60:02d}"
+        assert all(a[1] == b[0] for a, b in zip(times, times[1:])), "segments follow on without gaps"
+        assert len(times) == len(module.segments)
+
+
+def test_handbook_holds_the_guide_every_module_and_the_schedule():
+    page = handbook_html()
+    assert "<title>Closer Again: facilitator handbook</title>" in page
+    for module in curriculum.modules():
+        assert f'id="module-{module.number}"' in page
+        assert all(seg.title.replace("'", "&#x27;") in page or seg.title in page for seg in module.segments)
+    total = sum(m.minutes for m in curriculum.modules())
+    assert f"<th>{total} (" in page
+    assert "http://" not in page and "https://" not in page.replace("findahelpline.com", "")
+
+
+def test_handbook_shows_raw_html_in_notes_as_text(monkeypatch, tmp_path):
+    from widgets import handbook
+
+    notes = tmp_path / "facilitator"
+    notes.mkdir()
+    m = curriculum.modules()[0]
+    (notes / f"{m.number:02d}_{m.slug}.md").write_text("## Script\n\n<script>alert(1)</script>\n")
+    monkeypatch.setattr(handbook, "FACILITATOR", notes)
+    page = handbook.handbook_html()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_guide_command_writes_the_handbook(tmp_path, capsys):
+    out = tmp_path / "handbook.html"
+    assert cli_main(["guide", "--out", str(out)]) == 0
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert "handbook is ready" in capsys.readouterr().out

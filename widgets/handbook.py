@@ -1,0 +1,111 @@
+"""The facilitator's printable handbook, built from the guide, the notes and the modules' data.
+
+    closer-again guide            writes build/facilitator-handbook.html
+
+Each module's timed plan is drawn from its content file (the single source of
+its segments), so the plan, the notebooks and the landing page never disagree.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from pathlib import Path
+
+import mistune
+
+from . import curriculum
+
+ROOT = Path(__file__).resolve().parent.parent
+FACILITATOR = ROOT / "facilitator"
+KIND_WORDS = {"teaching": "Teaching", "exercise": "Exercise", "discussion": "Discussion", "break": "Break"}
+
+PRINT_CSS = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 12pt; line-height: 1.5; color: #1f2a30;
+       max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 22pt; } h2 { font-size: 16pt; margin-top: 1.6em; } h3 { font-size: 13pt; }
+table { border-collapse: collapse; width: 100%; margin: 0.6em 0; }
+th, td { border: 1px solid #8a9aa1; padding: 4px 8px; text-align: left; vertical-align: top; }
+blockquote { border-left: 4px solid #1d5c63; margin-left: 0; padding-left: 1em; color: #33424a; }
+.module { page-break-before: always; }
+nav ol { columns: 2; }
+@media print { a { color: inherit; text-decoration: none; } nav { page-break-after: always; } }
+"""
+
+
+def clock(minutes: int) -> str:
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def timed_plan_html(module: curriculum.Module) -> str:
+    rows, start = [], 0
+    for seg in module.segments:
+        end = start + seg.minutes
+        rows.append(
+            f"<tr><td>{clock(start)}–{clock(end)}</td><td>{html.escape(seg.title)}</td>"
+            f"<td>{KIND_WORDS[seg.kind]}</td><td>{seg.minutes}</td></tr>"
+        )
+        start = end
+    totals = ", ".join(f"{KIND_WORDS[k].lower()} {v} min" for k, v in module.minutes_by_kind().items())
+    return (
+        "<table><tr><th>Time</th><th>Segment</th><th>Kind</th><th>Minutes</th></tr>"
+        + "".join(rows)
+        + f"<tr><th colspan='3'>Total ({html.escape(totals)})</th><th>{start}</th></tr></table>"
+    )
+
+
+def schedule_html() -> str:
+    rows = "".join(
+        f"<tr><td>{m.number}</td><td>{html.escape(m.title)}</td><td>{m.minutes}</td></tr>" for m in curriculum.modules()
+    )
+    total = sum(m.minutes for m in curriculum.modules())
+    return (f"<table><tr><th>Module</th><th>Title</th><th>Minutes</th></tr>{rows}"
+            f"<tr><th colspan='2'>Whole workshop</th><th>{total} ({total / 60:.1f} hours)</th></tr></table>")
+
+
+def _markdown(text: str) -> str:
+    # escape=True: any raw HTML in a notes file is shown as text, never run
+    return mistune.create_markdown(escape=True, plugins=["table"])(text)
+
+
+def module_section(module: curriculum.Module) -> str:
+    notes_file = FACILITATOR / f"{module.number:02d}_{module.slug}.md"
+    notes = notes_file.read_text(encoding="utf-8") if notes_file.exists() else ""
+    # the notes' own first heading repeats the module title
+    notes = "\n".join(line for line in notes.splitlines() if not line.startswith("# "))
+    objectives = "".join(f"<li>{html.escape(o)}</li>" for o in module.objectives)
+    points = "".join(f"<li>{html.escape(p)}</li>" for p in module.key_points)
+    return (
+        f'<section class="module" id="module-{module.number}">'
+        f"<h1>Module {module.number}: {html.escape(module.title)}</h1>"
+        f"<p>{html.escape(module.summary)}</p>"
+        f"<p><strong>Content note:</strong> {html.escape(module.content_note)}</p>"
+        f"<h2>Objectives</h2><ul>{objectives}</ul>"
+        f"<h2>Timed plan ({module.minutes} minutes)</h2>{timed_plan_html(module)}"
+        f"<h2>Key points</h2><ul>{points}</ul>"
+        f"{_markdown(notes)}</section>"
+    )
+
+
+def handbook_html(today: _dt.date | None = None) -> str:
+    today = today or _dt.date.today()
+    guide = (FACILITATOR / "README.md").read_text(encoding="utf-8") if (FACILITATOR / "README.md").exists() else ""
+    toc = "".join(
+        f'<li><a href="#module-{m.number}">Module {m.number}: {html.escape(m.title)}</a></li>'
+        for m in curriculum.modules()
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>Closer Again: facilitator handbook</title><style>{PRINT_CSS}</style></head><body>"
+        f"<p>Printed {today.isoformat()}. Use your browser's Print, or Save as PDF.</p>"
+        f"<nav><h2>Contents</h2><ol>{toc}</ol><h2>The whole schedule</h2>{schedule_html()}</nav>"
+        f"<section>{_markdown(guide)}</section>"
+        + "".join(module_section(m) for m in curriculum.modules())
+        + "</body></html>"
+    )
+
+
+def write_handbook(out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(handbook_html(), encoding="utf-8")
+    return out
