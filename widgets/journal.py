@@ -282,8 +282,12 @@ class PartnerView:
         )
         return json.loads(rows[0][0]) if rows else default
 
-    def put(self, key: str, value: Any) -> str:
-        """Save one answer now. Returns the time it was saved (ISO)."""
+    def put(self, key: str, value: Any, keep_history: bool = True) -> str:
+        """Save one answer now. Returns the time it was saved (ISO).
+
+        ``keep_history=False`` keeps no earlier versions (for answers that may
+        later be locked, such as the private menu).
+        """
         value = _clean(value)
         stamp = now_iso()
         encoded = json.dumps(value, ensure_ascii=False)
@@ -294,19 +298,25 @@ class PartnerView:
                 "updated_at = excluded.updated_at",
                 (self.scope, key, encoded, stamp),
             )
-            db.execute(
-                "INSERT INTO history (scope, key, value, changed_at) VALUES (?, ?, ?, ?)",
-                (self.scope, key, encoded, stamp),
-            )
+            if keep_history:
+                db.execute(
+                    "INSERT INTO history (scope, key, value, changed_at) VALUES (?, ?, ?, ?)",
+                    (self.scope, key, encoded, stamp),
+                )
+            else:
+                db.execute("DELETE FROM history WHERE scope = ? AND key = ?", (self.scope, key))
         return stamp
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, keep_history: bool = True) -> None:
         with self.journal._write() as db:
             db.execute("DELETE FROM answers WHERE scope = ? AND key = ?", (self.scope, key))
-            db.execute(
-                "INSERT INTO history (scope, key, value, changed_at) VALUES (?, ?, NULL, ?)",
-                (self.scope, key, now_iso()),
-            )
+            if keep_history:
+                db.execute(
+                    "INSERT INTO history (scope, key, value, changed_at) VALUES (?, ?, NULL, ?)",
+                    (self.scope, key, now_iso()),
+                )
+            else:
+                db.execute("DELETE FROM history WHERE scope = ? AND key = ?", (self.scope, key))
 
     def items(self, prefix: str = "") -> dict[str, Any]:
         rows = self.journal._read(

@@ -1,0 +1,207 @@
+"""The private menu: matches, privacy between partners, and the passphrase lock."""
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from widgets import ModulePage
+from widgets.journal import Journal
+from widgets.menu import (MAYBE, NO, NOT_NOW, YES, PrivateAnswers, PrivateMenu, Reveal, WrongPassphrase, find_matches,
+                          lock, menu_items, unlock)
+
+RATINGS = [YES, MAYBE, NOT_NOW, NO, None]
+MENU_SPEC = {"kind": "exercise", "id": "menu", "type": "menu", "scope": "private", "title": "Our menu",
+             "intro": "Rate alone.", "content_note": "Sexual activities are named."}
+REVEAL_SPEC = {"kind": "exercise", "id": "reveal", "type": "menu_reveal", "scope": "shared", "title": "Our matches",
+               "intro": "Both press.", "content_note": "Shows shared yeses."}
+
+
+@pytest.mark.parametrize("a,b,maybe_a,maybe_b", list(itertools.product(RATINGS, RATINGS, [False, True], [False, True])))
+def test_every_combination_of_ratings_and_maybe_choices(a, b, maybe_a, maybe_b):
+    found = find_matches({"x": a} if a else {}, {"x": b} if b else {}, ["x"], maybe_a, maybe_b)
+    both_yes = a == YES and b == YES
+    yes_maybe = maybe_a and maybe_b and {a, b} == {YES, MAYBE}
+    assert found["both_yes"] == (["x"] if both_yes else [])
+    assert found["yes_and_maybe"] == (["x"] if yes_maybe else [])
+
+
+def test_matches_follow_the_menu_order_not_the_order_of_rating():
+    order = ["a", "b", "c"]
+    found = find_matches({"c": YES, "a": YES}, {"a": YES, "c": YES}, order)
+    assert found["both_yes"] == ["a", "c"]
+    assert set(found) == {"both_yes", "yes_and_maybe"}  # no count or list of non-matches exists
+
+
+@pytest.fixture
+def page(journal_file):
+    return ModulePage(1, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-20")
+
+
+def widget_state_text(root) -> str:
+    """Everything the browser would receive for this widget tree."""
+    seen, out, stack = set(), [], [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or not hasattr(node, "get_state"):
+            continue
+        seen.add(id(node))
+        out.append(json.dumps(node.get_state(), default=str))
+        for value in node.get_state().values():
+            if isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if hasattr(v, "get_state"))
+        stack.extend(getattr(node, "children", ()))
+    return "\n".join(out)
+
+
+def test_a_partners_ratings_never_reach_the_other_partners_view(page, journal_file):
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    menu.rating_fields["kissing"].choose(YES)
+    menu.rating_fields["oral"].choose(NO)
+    menu.note_fields["oral"].box.value = "PRIVATE-NOTE-OF-A"
+    page.picker.choose("b")
+    assert menu.rating_fields["kissing"].value is None and menu.rating_fields["oral"].value is None
+    state = widget_state_text(menu)
+    assert "PRIVATE-NOTE-OF-A" not in state
+    assert "✓ No" not in state and "✓ Yes" not in state
+    b_export = json.dumps(Journal(journal_file).partner("b").export())
+    assert "kissing" not in b_export and "PRIVATE-NOTE-OF-A" not in b_export
+
+
+def test_ratings_are_kept_without_history(page, journal_file):
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    menu.rating_fields["kissing"].choose(YES)
+    menu.rating_fields["kissing"].choose(NO)
+    assert Journal(journal_file).partner("a").history("menu/ratings") == []
+
+
+def test_hand_over_hides_everything(page):
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    menu.rating_fields["hold_hands"].choose(YES)
+    menu.handover_button.click()
+    assert page.active == "" and menu.rating_fields["hold_hands"].value is None
+    assert "Hand the device over" in page.picker.state.value
+
+
+def test_lock_encrypts_at_rest_and_the_file_holds_no_plain_ratings(page, journal_file):
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    menu.rating_fields["toys"].choose(YES)
+    menu.note_fields["toys"].box.value = "SECRET-WISH-7"
+    assert menu.set_lock("correct horse", "correct horse")
+    menu.rating_fields["penetration"].choose(NOT_NOW)  # a change while unlocked stays encrypted
+    Journal(journal_file).close()
+    raw = journal_file.read_bytes()
+    for needle in (b"SECRET-WISH-7", b"toys", b"penetration", b"Not now"):
+        assert needle not in raw
+    # the other partner, even with the file, cannot read them
+    other = PrivateAnswers(Journal(journal_file).partner("a"))
+    assert other.locked
+    with pytest.raises(WrongPassphrase):
+        other.read("wrong guess")
+    assert other.read("correct horse")["ratings"] == {"toys": YES, "penetration": NOT_NOW}
+
+
+def test_wrong_passphrase_is_refused_kindly(page):
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    menu.set_lock("a long passphrase", "a long passphrase")
+    page.picker.choose("b")
+    page.picker.choose("a")
+    assert menu.sections.layout.display == "none"
+    assert not menu.open_locked("nope nope nope")
+    assert "does not open your answers" in menu.message.value
+    assert menu.open_locked("a long passphrase")
+    assert menu.sections.layout.display == ""
+
+
+def test_lock_says_plainly_a_forgotten_passphrase_cannot_be_recovered(page):
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    assert "no one can recover your answers" in menu.lock_note.value
+    assert not menu.set_lock("short", "short")
+    assert not menu.set_lock("long enough 1", "long enough 2")
+    assert "not the same" in menu.message.value
+
+
+def test_lock_round_trip_and_tampering():
+    blob = lock({"ratings": {"x": YES}}, "passphrase!")
+    assert unlock(blob, "passphrase!") == {"ratings": {"x": YES}}
+    blob["token"] = blob["token"][:-4] + "AAAA"
+    with pytest.raises(WrongPassphrase):
+        unlock(blob, "passphrase!")
+
+
+def _rate(journal_file, slot, ratings):
+    PrivateAnswers(Journal(journal_file).partner(slot)).write({"ratings": ratings, "notes": {}})
+
+
+def test_reveal_needs_both_and_shows_only_shared_yeses(page, journal_file):
+    _rate(journal_file, "a", {"kissing": YES, "oral": NO, "toys": YES, "hold_hands": MAYBE})
+    _rate(journal_file, "b", {"kissing": YES, "oral": YES, "toys": NOT_NOW, "hold_hands": YES})
+    reveal = Reveal(page, REVEAL_SPEC)
+    page.picker.choose("a")
+    reveal.partner_boxes["a"][1].value = ""
+    assert reveal.press("a")
+    assert reveal.results.value == ""  # nothing until both have pressed
+    reveal.partner_boxes["b"][0].value = True  # only B wants maybes: so none are shown
+    assert reveal.press("b")
+    shown = reveal.results.value
+    assert "Kissing on the lips" in shown
+    for hidden in ("Oral sex", "vibrator", "Holding hands"):
+        assert hidden not in shown
+    assert not any(ch.isdigit() for ch in shown.replace("h4", "")), "no counts of anything"
+
+
+def test_reveal_includes_yes_and_maybe_only_when_both_choose(page, journal_file):
+    _rate(journal_file, "a", {"hold_hands": MAYBE, "kissing": YES})
+    _rate(journal_file, "b", {"hold_hands": YES, "kissing": YES})
+    reveal = Reveal(page, REVEAL_SPEC)
+    page.picker.choose("b")
+    for slot in ("a", "b"):
+        reveal.partner_boxes[slot][0].value = True
+        reveal.press(slot)
+    assert "Holding hands" in reveal.results.value and "a Maybe" in reveal.results.value
+
+
+def test_reveal_marks_what_is_newly_shared_since_last_time(page, journal_file):
+    _rate(journal_file, "a", {"kissing": YES})
+    _rate(journal_file, "b", {"kissing": YES})
+    reveal = Reveal(page, REVEAL_SPEC)
+    page.picker.choose("a")
+    reveal.press("a"); reveal.press("b")
+    assert "new since last time" not in reveal.results.value
+    _rate(journal_file, "a", {"kissing": YES, "long_hug": YES})
+    _rate(journal_file, "b", {"kissing": YES, "long_hug": YES})
+    reveal.press("a"); reveal.press("b")
+    assert "A long hug" in reveal.results.value
+    assert reveal.results.value.count("new since last time") == 1
+
+
+def test_reveal_of_locked_answers_needs_the_passphrase(page, journal_file):
+    answers = PrivateAnswers(Journal(journal_file).partner("a"))
+    answers.write({"ratings": {"kissing": YES}, "notes": {}})
+    answers.set_lock("my secret words")
+    _rate(journal_file, "b", {"kissing": YES})
+    reveal = Reveal(page, REVEAL_SPEC)
+    page.picker.choose("b")
+    assert not reveal.press("a")
+    assert "does not open" in reveal.partner_boxes["a"][3].value
+    reveal.partner_boxes["a"][1].value = "my secret words"
+    assert reveal.press("a") and reveal.press("b")
+    assert "Kissing" in reveal.results.value
+
+
+def test_own_ideas_are_shared_without_saying_who_added_them(page, journal_file):
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    menu.add_own("Dancing in the kitchen")
+    page.picker.choose("b")
+    texts = [i["text"] for i in menu_items(Journal(journal_file).shared())]
+    assert "Dancing in the kitchen" in texts
+    assert "Dancing in the kitchen" in [f.label for f in menu.rating_fields.values()]
+    assert "added_by" not in json.dumps(Journal(journal_file).shared().items())

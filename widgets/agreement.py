@@ -1,0 +1,342 @@
+"""'Our agreement' (a printable, self-contained HTML page) and the calendar file.
+
+The agreement is drawn from Module 9's shared answers. Every version is kept
+in the journal, and the page can show what changed since the one before. All
+user text is escaped; the page loads nothing from anywhere.
+
+The calendar file (.ics, made with ``icalendar``) holds the couple's recurring
+check-in, in their time zone, with a reminder, and the agreement's revisit
+date with a reminder the day before.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import uuid
+import zoneinfo
+
+import ipywidgets as w
+from icalendar import Alarm, Calendar, Event
+
+from . import curriculum
+from .exercise import Exercise, register
+from .journal import JournalError
+from .journal_panel import download_link
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+ICAL_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+FREQUENCIES = {"Every week": 1, "Every two weeks": 2, "Every four weeks": 4}
+CALENDAR_KEY = "calendar/"
+REVISION_PREFIX = "agreement/rev/"
+
+PAGE_CSS = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 13pt; line-height: 1.55; color: #1f2a30;
+       max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 22pt; margin-bottom: 0.2em; } h2 { font-size: 15pt; margin-top: 1.4em; border-bottom: 1px solid #8a9aa1; }
+.answer { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0 0 0.8em; }
+.label { font-weight: bold; margin: 0.6em 0 0.1em; }
+.meta { color: #45545c; }
+.changes li { margin-bottom: 0.4em; }
+.print { font-size: 14pt; padding: 10px 18px; min-height: 44px; border-radius: 8px; border: 1px solid #1d5c63;
+         background: #1d5c63; color: #fff; cursor: pointer; }
+.signature { margin-top: 2.5em; display: flex; gap: 3em; flex-wrap: wrap; }
+.signature div { border-top: 1px solid #1f2a30; padding-top: 4px; min-width: 14em; }
+@media print { .print, .no-print { display: none; } body { margin: 0; } h2 { page-break-after: avoid; } }
+"""
+
+
+# -- the agreement ----------------------------------------------------------------
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def collect_agreement(page) -> dict:
+    """Module 9's shared answers, with the labels the couple saw, plus the rhythm and revisit date."""
+    module = curriculum.module(9)
+    shared = page.journal.shared()
+    sections = []
+    for block in module.exercises:
+        if block["type"] != "form" or block["scope"] != "shared":
+            continue
+        prefix = f"m09/{block['id']}/"
+        fields = []
+        for spec in block.get("fields", []):
+            value = _text(shared.get(prefix + spec["id"]))
+            if value.strip():
+                fields.append({"label": spec["label"], "value": value})
+        sections.append({"title": block["title"], "fields": fields})
+    rhythm = shared.get("m09/" + CALENDAR_KEY + "rhythm") or {}
+    names = page.journal.partner_names()
+    return {
+        "names": [names.get("a", ""), names.get("b", "")],
+        "sections": sections,
+        "rhythm": rhythm_words(rhythm) if rhythm else "",
+        "revisit": shared.get("m09/" + CALENDAR_KEY + "revisit_date") or "",
+    }
+
+
+def rhythm_words(rhythm: dict) -> str:
+    return (f"{rhythm.get('frequency', 'Every week')}, on {rhythm.get('weekday', 'Sunday')} "
+            f"at {rhythm.get('time', '19:00')} ({rhythm.get('timezone', 'UTC')})")
+
+
+def changes_between(before: dict | None, after: dict) -> list[str]:
+    """Plain sentences saying what changed from one version to the next."""
+    if before is None:
+        return []
+
+    def flat(version):
+        out = {}
+        for section in version.get("sections", []):
+            for f in section.get("fields", []):
+                out[f"{section['title']}: {f['label']}"] = f["value"]
+        out["Our check-in rhythm"] = version.get("rhythm", "")
+        out["We will look at this again on"] = version.get("revisit", "")
+        return out
+
+    old, new = flat(before), flat(after)
+    lines = []
+    for key in new:
+        if key not in old or not old[key]:
+            if new[key]:
+                lines.append(f"Added: {key}: “{new[key]}”")
+        elif new[key] != old[key]:
+            lines.append(f"Changed: {key}: was “{old[key]}”, now “{new[key]}”" if new[key] else f"Removed: {key}")
+    lines += [f"Removed: {key}" for key in old if key not in new and old[key]]
+    return lines
+
+
+def agreement_html(version: dict, previous: dict | None = None, show_changes: bool = False) -> str:
+    """The printable page. Every piece of user text is escaped."""
+    e = html.escape
+    names = [n for n in version.get("names", []) if n] or ["Partner 1", "Partner 2"]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        "script-src 'unsafe-inline'\">",
+        f"<title>Our agreement</title><style>{PAGE_CSS}</style></head><body>",
+        "<p class='no-print'><button class='print' onclick='window.print()'>Print or save as PDF</button></p>",
+        "<h1>Our agreement</h1>",
+        f"<p class='meta'><span dir='auto'>{' &amp; '.join(e(n) for n in names)}</span> · "
+        f"made on {e(version.get('made_at', '')[:10])} · version {e(str(version.get('number', 1)))}</p>",
+        "<p>This is a living agreement, not a contract. Either of us can ask to change it at any time.</p>",
+    ]
+    for section in version.get("sections", []):
+        if not section.get("fields"):
+            continue
+        parts.append(f"<h2>{e(section['title'])}</h2>")
+        for f in section["fields"]:
+            parts.append(f"<p class='label'>{e(f['label'])}</p><p class='answer' dir='auto'>{e(f['value'])}</p>")
+    if version.get("rhythm"):
+        parts.append(f"<h2>Our check-in rhythm</h2><p class='answer' dir='auto'>{e(version['rhythm'])}</p>")
+    if version.get("revisit"):
+        parts.append(f"<h2>We will look at this again on</h2><p class='answer'>{e(version['revisit'])}</p>")
+    if show_changes:
+        lines = changes_between(previous, version)
+        parts.append("<h2>What changed since the previous version</h2>")
+        parts.append("<ul class='changes'>" + "".join(f"<li dir='auto'>{e(line)}</li>" for line in lines) + "</ul>"
+                     if lines else "<p>Nothing changed, or this is the first version.</p>")
+    parts.append("<div class='signature'>" + "".join(f"<div dir='auto'>{e(n)}</div>" for n in names) + "</div>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+@register("agreement")
+class Agreement(Exercise):
+    """Make a new version of 'Our agreement', see what changed, download and print it."""
+
+    def build(self) -> None:
+        self.make_button = w.Button(description="Make our agreement (a new version)", button_style="primary")
+        self.make_button.on_click(lambda _: self.make())
+        self.show_changes = w.Checkbox(value=True, indent=False, description="Show what changed since the previous version",
+                                       layout=w.Layout(width="100%"))
+        self.versions = w.Dropdown(options=[], description="Version", style={"description_width": "initial"},
+                                   layout=w.Layout(width="100%"))
+        self.versions.observe(lambda _: self.offer(), "value")
+        self.show_changes.observe(lambda _: self.offer(), "value")
+        self.link = w.HTML("", layout=w.Layout(width="100%"))
+        self.preview = w.HTML("", layout=w.Layout(width="100%"))
+        self.body.children = [self.make_button, self.versions, self.show_changes, self.link, self.preview]
+
+    def revisions(self) -> dict[str, dict]:
+        view = self.view()
+        if view is None:
+            return {}
+        return {k.removeprefix(self.key_prefix + REVISION_PREFIX): v
+                for k, v in view.items(self.key_prefix + REVISION_PREFIX).items() if isinstance(v, dict)}
+
+    def make(self) -> dict | None:
+        view = self.view()
+        if view is None:
+            return None
+        try:
+            version = collect_agreement(self.page)
+            existing = self.revisions()
+            number = len(existing) + 1
+            version.update(number=number, made_at=_dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+            self.save(f"{REVISION_PREFIX}{number:03d}", version)
+        except JournalError as err:
+            self.message.value = html.escape(err.message)
+            return None
+        self.load_versions(select=f"{number:03d}")
+        return version
+
+    def load_versions(self, select: str | None = None) -> None:
+        revs = self.revisions()
+        options = [(f"Version {int(k)}, {v.get('made_at', '')[:10]}", k) for k, v in sorted(revs.items())]
+        self.versions.options = options
+        if options:
+            self.versions.value = select or options[-1][1]
+        self.offer()
+
+    def document(self) -> str:
+        revs = self.revisions()
+        key = self.versions.value
+        if not key or key not in revs:
+            return ""
+        earlier = [k for k in sorted(revs) if k < key]
+        previous = revs[earlier[-1]] if earlier else None
+        return agreement_html(revs[key], previous, self.show_changes.value)
+
+    def offer(self) -> None:
+        doc = self.document()
+        if not doc:
+            self.link.value = ""
+            self.preview.value = "<p class='ca-help'>No version yet. Fill in the parts above, then press the button.</p>"
+            return
+        name = f"our-agreement-version-{int(self.versions.value)}.html"
+        self.link.value = download_link(doc.encode("utf-8"), name, "Download our agreement (open it, then print or save as PDF)",
+                                        mime="text/html")
+        # a sandboxed preview: the page's own print button works inside it; nothing else runs
+        self.preview.value = (f"<iframe title='Our agreement, preview' sandbox='allow-modals allow-scripts' "
+                              f"style='width:100%;height:480px;border:1px solid #8a9aa1;border-radius:8px' "
+                              f"srcdoc=\"{html.escape(doc, quote=True)}\"></iframe>")
+
+    def load(self, saved: dict) -> None:
+        self.load_versions()
+
+
+# -- the calendar -------------------------------------------------------------------
+
+def next_weekday(start: _dt.date, weekday: int) -> _dt.date:
+    return start + _dt.timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def calendar_ics(rhythm: dict, revisit: str | None, today: _dt.date, uid_seed: str) -> bytes:
+    """The check-in as a repeating event with a reminder, and the revisit date."""
+    tz = zoneinfo.ZoneInfo(rhythm["timezone"])
+    hour, minute = (int(x) for x in rhythm["time"].split(":"))
+    weekday = WEEKDAYS.index(rhythm["weekday"])
+    first = next_weekday(today, weekday)
+    cal = Calendar()
+    cal.add("prodid", "-//Closer Again//Our check-ins//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    checkin = Event()
+    checkin.add("uid", f"{uuid.uuid5(uuid.NAMESPACE_URL, uid_seed + '/checkin')}@closer-again.local")
+    checkin.add("summary", "Our check-in")
+    checkin.add("description", "A short, kind check-in: how are we, what do we need this week?")
+    checkin.add("dtstart", _dt.datetime(first.year, first.month, first.day, hour, minute, tzinfo=tz))
+    checkin.add("duration", _dt.timedelta(minutes=int(rhythm.get("minutes", 20))))
+    checkin.add("rrule", {"freq": "weekly", "interval": FREQUENCIES[rhythm["frequency"]], "byday": ICAL_DAYS[weekday]})
+    checkin.add("dtstamp", _dt.datetime.now(_dt.timezone.utc))
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", "Our check-in is in 15 minutes")
+    alarm.add("trigger", _dt.timedelta(minutes=-15))
+    checkin.add_component(alarm)
+    cal.add_component(checkin)
+    if revisit:
+        day = _dt.date.fromisoformat(revisit)
+        look = Event()
+        look.add("uid", f"{uuid.uuid5(uuid.NAMESPACE_URL, uid_seed + '/revisit')}@closer-again.local")
+        look.add("summary", "Look at our agreement again")
+        look.add("dtstart", day)
+        look.add("dtend", day + _dt.timedelta(days=1))
+        look.add("dtstamp", _dt.datetime.now(_dt.timezone.utc))
+        reminder = Alarm()
+        reminder.add("action", "DISPLAY")
+        reminder.add("description", "Tomorrow: look at our agreement again")
+        reminder.add("trigger", _dt.timedelta(days=-1))
+        look.add_component(reminder)
+        cal.add_component(look)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def default_timezone(country: str = "") -> str:
+    from .page import country_code
+
+    code = country_code(country)
+    return curriculum.data("resources")["countries"][code].get("timezone", "UTC")
+
+
+@register("calendar")
+class CalendarPlanner(Exercise):
+    """Choose the check-in rhythm and the revisit date; download them as a calendar file."""
+
+    def build(self) -> None:
+        self.weekday = w.Dropdown(options=WEEKDAYS, value="Sunday", description="Day",
+                                  style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.time = w.Dropdown(options=[f"{h:02d}:{m:02d}" for h in range(7, 23) for m in (0, 30)], value="19:00",
+                               description="Time", style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.frequency = w.Dropdown(options=list(FREQUENCIES), value="Every week", description="How often",
+                                    style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.timezone = w.Combobox(options=sorted(zoneinfo.available_timezones()), value=default_timezone(self.page.country),
+                                   ensure_option=True, description="Time zone", style={"description_width": "initial"},
+                                   layout=w.Layout(width="100%"))
+        self.revisit = w.DatePicker(description="Look at our agreement again on", style={"description_width": "initial"},
+                                    layout=w.Layout(width="100%"))
+        for control in (self.weekday, self.time, self.frequency, self.timezone):
+            control.observe(lambda _: self.save_rhythm(), "value")
+        self.revisit.observe(lambda ch: self.save("revisit_date", ch["new"].isoformat() if ch["new"] else None), "value")
+        self.download_button = w.Button(description="Make our calendar file", button_style="primary")
+        self.download_button.on_click(lambda _: self.offer())
+        self.link = w.HTML("", layout=w.Layout(width="100%"))
+        self.body.children = [self.weekday, self.time, self.frequency, self.timezone, self.revisit,
+                              self.download_button, self.link,
+                              w.HTML("<p class='ca-help'>Open the file with your calendar app (Google Calendar, "
+                                     "Apple Calendar, Outlook, Thunderbird…) to add the check-ins and the reminder.</p>")]
+
+    def rhythm(self) -> dict:
+        return {"weekday": self.weekday.value, "time": self.time.value, "frequency": self.frequency.value,
+                "timezone": self.timezone.value or "UTC"}
+
+    def save_rhythm(self) -> None:
+        if self.timezone.value in zoneinfo.available_timezones():
+            self.save("rhythm", self.rhythm())
+
+    def ics(self) -> bytes:
+        revisit = self.revisit.value.isoformat() if self.revisit.value else None
+        seed = self.page.journal.shared().get("m09/calendar/uid_seed")
+        if not seed:
+            seed = uuid.uuid4().hex
+            self.save("uid_seed", seed)
+        return calendar_ics(self.rhythm(), revisit, self.page.today, seed)
+
+    def offer(self) -> bytes | None:
+        if self.view() is None:
+            return None
+        if self.timezone.value not in zoneinfo.available_timezones():
+            self.message.value = html.escape("Please choose a time zone from the list, for example Europe/London.")
+            return None
+        self.message.value = ""
+        data = self.ics()
+        self.link.value = download_link(data, "our-check-ins.ics", "Download our calendar file (.ics)",
+                                        mime="text/calendar")
+        return data
+
+    def load(self, saved: dict) -> None:
+        rhythm = saved.get("rhythm") or {}
+        self.weekday.value = rhythm.get("weekday", "Sunday")
+        self.time.value = rhythm.get("time", "19:00")
+        self.frequency.value = rhythm.get("frequency", "Every week")
+        self.timezone.value = rhythm.get("timezone", default_timezone(self.page.country))
+        revisit = saved.get("revisit_date")
+        self.revisit.value = _dt.date.fromisoformat(revisit) if revisit else None
+        self.link.value = ""

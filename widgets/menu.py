@@ -1,0 +1,478 @@
+"""The partners' private menu, with mutual matches.
+
+Each partner rates every idea alone: Yes, Maybe / curious, Not now, No, with an
+optional private note. Ratings live in that partner's private space only, with
+no history kept. A partner may lock them with a passphrase: they are then
+stored only encrypted (Fernet, key from scrypt), and are readable by nobody
+without it.
+
+The reveal shows, to both at once, the ideas both rated Yes and, if each chose
+to include them, ideas rated Yes by one and Maybe by the other. It never shows
+or counts a No or Not now, never how many ideas did not match, and lists
+matches in the menu's own order, so nothing hints at the other's declines.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+
+import ipywidgets as w
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from . import curriculum
+from .exercise import Exercise, register
+from .fields import SingleChoiceField, TextField
+from .journal import Journal, JournalError, PartnerView
+
+PREFIX = "menu/"
+RATINGS = "menu/ratings"
+NOTES = "menu/notes"
+LOCKED = "menu/locked"
+OWN_ITEMS = "menu/own_items"
+LAST_REVEAL = "menu/last_reveal"
+YES, MAYBE, NOT_NOW, NO = "Yes", "Maybe / curious", "Not now", "No"
+MIN_PASSPHRASE = 8
+
+
+# -- the list of ideas ----------------------------------------------------------
+
+def menu_items(shared: PartnerView | None = None) -> list[dict]:
+    """The curated ideas, then the couple's own, in a fixed order."""
+    content = curriculum.data("menu")
+    items = [dict(item) for item in content["items"]]
+    if shared is not None:
+        for own in shared.get(OWN_ITEMS, []) or []:
+            if isinstance(own, dict) and own.get("id") and own.get("text"):
+                items.append({"id": own["id"], "kind": "own", "text": own["text"], "energy": "", "mobility": ""})
+    return items
+
+
+# -- matching --------------------------------------------------------------------
+
+def find_matches(ratings_a: dict, ratings_b: dict, order: list[str],
+                 maybe_a: bool = False, maybe_b: bool = False) -> dict[str, list[str]]:
+    """Mutual matches, in the menu's order.
+
+    ``both_yes``: both said Yes. ``yes_and_maybe``: one Yes and one Maybe, only
+    when both partners chose to include those (otherwise always empty).
+    """
+    both_yes, yes_and_maybe = [], []
+    include_maybe = maybe_a and maybe_b
+    for item_id in order:
+        a, b = ratings_a.get(item_id), ratings_b.get(item_id)
+        if a == YES and b == YES:
+            both_yes.append(item_id)
+        elif include_maybe and {a, b} == {YES, MAYBE}:
+            yes_and_maybe.append(item_id)
+    return {"both_yes": both_yes, "yes_and_maybe": yes_and_maybe}
+
+
+# -- the lock --------------------------------------------------------------------------
+
+class WrongPassphrase(Exception):
+    """The passphrase does not open these answers."""
+
+
+def _key(passphrase: str, salt: bytes) -> bytes:
+    kdf = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1)
+    return base64.urlsafe_b64encode(kdf.derive(passphrase.encode("utf-8")))
+
+
+def lock(data: dict, passphrase: str) -> dict:
+    salt = os.urandom(16)
+    token = Fernet(_key(passphrase, salt)).encrypt(json.dumps(data).encode("utf-8"))
+    return {"v": 1, "salt": base64.b64encode(salt).decode(), "token": token.decode()}
+
+
+def unlock(blob: dict, passphrase: str) -> dict:
+    try:
+        key = _key(passphrase, base64.b64decode(blob["salt"]))
+        return json.loads(Fernet(key).decrypt(blob["token"].encode()))
+    except (InvalidToken, KeyError, ValueError) as exc:
+        raise WrongPassphrase from exc
+
+
+class PrivateAnswers:
+    """One partner's ratings and notes, plain or locked, never with history."""
+
+    def __init__(self, view: PartnerView):
+        self.view = view
+        self.passphrase: str | None = None  # held in memory only while unlocked
+
+    @property
+    def locked(self) -> bool:
+        return self.view.get(LOCKED) is not None
+
+    def read(self, passphrase: str | None = None) -> dict:
+        blob = self.view.get(LOCKED)
+        if blob is None:
+            return {"ratings": self.view.get(RATINGS, {}) or {}, "notes": self.view.get(NOTES, {}) or {}}
+        data = unlock(blob, passphrase or self.passphrase or "")
+        self.passphrase = passphrase or self.passphrase
+        return data
+
+    def write(self, data: dict) -> str:
+        if self.locked:
+            if not self.passphrase:
+                raise WrongPassphrase
+            return self.view.put(LOCKED, lock(data, self.passphrase), keep_history=False)
+        self.view.put(NOTES, data.get("notes", {}), keep_history=False)
+        return self.view.put(RATINGS, data.get("ratings", {}), keep_history=False)
+
+    def set_lock(self, passphrase: str) -> None:
+        data = self.read(self.passphrase)
+        self.passphrase = passphrase
+        self.view.put(LOCKED, lock(data, passphrase), keep_history=False)
+        self.view.delete(RATINGS, keep_history=False)
+        self.view.delete(NOTES, keep_history=False)
+
+    def remove_lock(self) -> None:
+        data = self.read(self.passphrase)
+        self.view.put(RATINGS, data.get("ratings", {}), keep_history=False)
+        self.view.put(NOTES, data.get("notes", {}), keep_history=False)
+        self.view.delete(LOCKED, keep_history=False)
+        self.passphrase = None
+
+
+# -- rating, alone -------------------------------------------------------------------------------
+
+@register("menu")
+class PrivateMenu(Exercise):
+    """Rate every idea privately; lock with a passphrase if you wish; hand over."""
+
+    def __init__(self, page, spec):
+        self.answers: PrivateAnswers | None = None
+        self.data = {"ratings": {}, "notes": {}}
+        super().__init__(page, spec)
+        self.key_prefix = PREFIX
+
+    def build(self) -> None:
+        content = curriculum.data("menu")
+        t = content
+        self.kind_names = dict(content["kinds"])
+        self.items = menu_items()
+        self.rating_fields: dict[str, SingleChoiceField] = {}
+        self.note_fields: dict[str, TextField] = {}
+        sections, titles = [], []
+        for kind, title in [*self.kind_names.items(), ("own", "Our own ideas")]:
+            rows = []
+            for item in self.items:
+                if item["kind"] == kind:
+                    rows += self._item_row(item)
+            self.own_box = getattr(self, "own_box", None)
+            if kind == "own":
+                self.own_rows = w.VBox(rows, layout=w.Layout(width="100%"))
+                self.own_text = w.Text(value="", placeholder="An idea of your own", description="Add an idea for both of us",
+                                       style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+                self.own_add = w.Button(description="Add it to our menu")
+                self.own_add.on_click(lambda _: self.add_own(self.own_text.value))
+                rows = [w.HTML(html.escape("Ideas either of you adds appear here for both of you, "
+                                           "without saying who added them."), layout=w.Layout(width="100%")),
+                        self.own_rows, self.own_text, self.own_add]
+            sections.append(w.VBox(rows, layout=w.Layout(width="100%")))
+            titles.append(title)
+        self.sections = w.Accordion(children=sections, titles=tuple(titles), selected_index=None,
+                                    layout=w.Layout(width="100%"))
+        # lock / unlock
+        self.pass_1 = w.Password(description="Passphrase", style={"description_width": "initial"},
+                                 layout=w.Layout(width="100%"))
+        self.pass_2 = w.Password(description="Type it again", style={"description_width": "initial"},
+                                 layout=w.Layout(width="100%"))
+        self.lock_button = w.Button(description="Lock my answers")
+        self.lock_button.on_click(lambda _: self.set_lock(self.pass_1.value, self.pass_2.value))
+        self.unlock_button = w.Button(description="Open my answers", button_style="primary")
+        self.unlock_button.on_click(lambda _: self.open_locked(self.pass_1.value))
+        self.unlock_lock_button = w.Button(description="Remove the lock")
+        self.unlock_lock_button.on_click(lambda _: self.remove_lock())
+        self.lock_note = w.HTML("", layout=w.Layout(width="100%"))
+        self.lock_box = w.VBox(layout=w.Layout(width="100%"))
+        self.handover_button = w.Button(description="I'm done: hide my answers and hand over", button_style="primary")
+        self.handover_button.on_click(lambda _: self.hand_over())
+        self.body.children = [w.HTML(f"<p>{html.escape(t['intro'])}</p><p class='ca-help'>{html.escape(t['kinds_help'])}</p>"),
+                              self.sections, self.lock_box, self.handover_button]
+
+    def _item_row(self, item: dict) -> list:
+        guide = ""
+        if item.get("energy"):
+            guide = f"Energy: {item['energy']}. Movement: {item['mobility']}."
+        rating = SingleChoiceField(f"rate_{item['id']}", item["text"], help=guide,
+                                   options=curriculum.data("menu")["ratings"])
+        note = TextField(f"note_{item['id']}", curriculum.data("menu")["note_label"], max_chars=300, rows=1)
+        rating.observe(lambda ch, i=item["id"]: self.rate(i, ch["new"]), "value")
+        note.observe(lambda ch, i=item["id"]: self.note(i, ch["new"]), "value")
+        self.rating_fields[item["id"]] = rating
+        self.note_fields[item["id"]] = note
+        return [rating, note]
+
+    # -- state -------------------------------------------------------------------
+    def view(self):
+        if self.scope == "private" and self.page.active:
+            return self.page.journal.partner(self.page.active)
+        return None
+
+    def refresh(self) -> None:
+        view = self.view()
+        self.answers = PrivateAnswers(view) if view is not None else None
+        self.data = {"ratings": {}, "notes": {}}
+        self._unlocked = False
+        self._refresh_own()
+        super().refresh()
+
+    def blocked_reason(self) -> str:
+        if not self.page.active:
+            return curriculum.text("exercise.private_nobody")
+        return ""
+
+    def load(self, saved: dict) -> None:
+        self.pass_1.value = self.pass_2.value = ""
+        if self.answers is None:
+            self._show({"ratings": {}, "notes": {}})
+            self._draw_lock()
+            return
+        if self.answers.locked and not self._unlocked:
+            self._show({"ratings": {}, "notes": {}})
+            self.sections.layout.display = "none"
+        else:
+            self.data = self.answers.read()
+            self._show(self.data)
+            self.sections.layout.display = ""
+        self._draw_lock()
+
+    def clear(self) -> None:
+        self._show({"ratings": {}, "notes": {}})
+
+    def _show(self, data: dict) -> None:
+        self._loading_menu = True
+        try:
+            for item_id, field in self.rating_fields.items():
+                field.show(data["ratings"].get(item_id))
+            for item_id, field in self.note_fields.items():
+                field.show(data["notes"].get(item_id))
+        finally:
+            self._loading_menu = False
+
+    def _draw_lock(self) -> None:
+        warn = ("<p class='ca-note'><strong>If you forget your passphrase, no one can recover your answers:</strong> "
+                "not your partner, not a facilitator, not us. You would need to start the menu again.</p>")
+        if self.answers is None:
+            self.lock_box.children = []
+        elif self.answers.locked and not self._unlocked:
+            self.lock_note.value = "<p>Your answers are locked. Type your passphrase to open them.</p>"
+            self.lock_box.children = [self.lock_note, self.pass_1, self.unlock_button]
+        elif self.answers.locked:
+            self.lock_note.value = "<p>Your answers are locked with your passphrase. They are stored scrambled.</p>"
+            self.lock_box.children = [self.lock_note, self.unlock_lock_button]
+        else:
+            self.lock_note.value = ("<h4>Lock my answers (optional)</h4><p>A passphrase keeps your ratings scrambled "
+                                    f"on this device. Use at least {MIN_PASSPHRASE} characters.</p>" + warn)
+            self.lock_box.children = [self.lock_note, self.pass_1, self.pass_2, self.lock_button]
+
+    # -- actions -----------------------------------------------------------------
+    def rate(self, item_id: str, rating) -> None:
+        if getattr(self, "_loading_menu", False) or self._loading:
+            return
+        if rating is None:
+            self.data["ratings"].pop(item_id, None)
+        else:
+            self.data["ratings"][item_id] = rating
+        self._store()
+
+    def note(self, item_id: str, text) -> None:
+        if getattr(self, "_loading_menu", False) or self._loading:
+            return
+        if text:
+            self.data["notes"][item_id] = text
+        else:
+            self.data["notes"].pop(item_id, None)
+        self._store()
+
+    def _store(self) -> None:
+        if self.answers is None:
+            return
+        try:
+            stamp = self.answers.write(self.data)
+        except (JournalError, WrongPassphrase) as err:
+            self.status.show_failed(getattr(err, "message", "Open your answers with your passphrase first."))
+            return
+        self.status.show_saved(stamp)
+        self.visited = True
+
+    def set_lock(self, first: str, second: str) -> bool:
+        if len(first) < MIN_PASSPHRASE:
+            self.message.value = html.escape(f"Please use at least {MIN_PASSPHRASE} characters.")
+            return False
+        if first != second:
+            self.message.value = html.escape("The two passphrases are not the same. Please type them again.")
+            return False
+        self.answers.set_lock(first)
+        self._unlocked = True
+        self.pass_1.value = self.pass_2.value = ""
+        self.message.value = html.escape("Locked. Remember your passphrase: it cannot be recovered.")
+        self._draw_lock()
+        return True
+
+    def open_locked(self, passphrase: str) -> bool:
+        try:
+            self.data = self.answers.read(passphrase)
+        except WrongPassphrase:
+            self.message.value = html.escape(
+                "That passphrase does not open your answers. Check for capital letters and try again.")
+            return False
+        self._unlocked = True
+        self.message.value = ""
+        self.pass_1.value = ""
+        self._show(self.data)
+        self.sections.layout.display = ""
+        self._draw_lock()
+        return True
+
+    def remove_lock(self) -> None:
+        self.answers.remove_lock()
+        self.message.value = html.escape("The lock is removed.")
+        self._draw_lock()
+
+    def hand_over(self) -> None:
+        self.page.set_active("")
+        self.page.picker.state.value = html.escape(
+            "Your answers are hidden. Hand the device over. The next person chooses their own name above.")
+
+    def add_own(self, text: str) -> None:
+        words = " ".join(text.split())[:120]
+        if not words:
+            self.message.value = html.escape("Type a few words first.")
+            return
+        shared = self.page.journal.shared()
+        own = shared.get(OWN_ITEMS, []) or []
+        if any(o.get("text") == words for o in own):
+            self.own_text.value = ""
+            return
+        own.append({"id": f"own_{len(own) + 1:03d}", "text": words})
+        shared.put(OWN_ITEMS, own)
+        self.own_text.value = ""
+        self.message.value = ""
+        self._refresh_own()
+        self._show(self.data)
+
+    def _refresh_own(self) -> None:
+        if not hasattr(self, "own_rows"):
+            return
+        try:
+            own = [i for i in menu_items(self.page.journal.shared()) if i["kind"] == "own"] if self.page.active else []
+        except JournalError:
+            own = []
+        rows = []
+        for item in own:
+            if item["id"] not in self.rating_fields:
+                self._item_row(item)
+            rows += [self.rating_fields[item["id"]], self.note_fields[item["id"]]]
+        self.own_rows.children = rows
+
+
+# -- the reveal, together -------------------------------------------------------------------------
+
+@register("menu_reveal")
+class Reveal(Exercise):
+    """Both partners press 'Show our matches'; then both see the same matches at once."""
+
+    def __init__(self, page, spec):
+        self.ready: dict[str, dict] = {}
+        super().__init__(page, spec)
+        self.key_prefix = PREFIX
+
+    def build(self) -> None:
+        self.partner_boxes = {}
+        rows = []
+        for slot in ("a", "b"):
+            include = w.Checkbox(value=False, indent=False, layout=w.Layout(width="100%"),
+                                 description="Also show ideas where one of us said Yes and the other said Maybe")
+            passphrase = w.Password(description="Passphrase, if you locked your answers",
+                                    style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+            button = w.Button(description="", button_style="primary")
+            button.on_click(lambda _, s=slot: self.press(s))
+            state = w.HTML("")
+            self.partner_boxes[slot] = (include, passphrase, button, state)
+            rows.append(w.VBox([button, include, passphrase, state], layout=w.Layout(width="100%")))
+        self.results = w.HTML("", layout=w.Layout(width="100%"))
+        self.hide_button = w.Button(description="Hide our matches")
+        self.hide_button.on_click(lambda _: self.reset())
+        self.body.children = [
+            w.HTML("<p>Each of you presses your own button. Nothing shows until both have pressed. "
+                   "Then you both see the same list, at the same time.</p>"
+                   "<p class='ca-help'>Matches only show ideas you both welcome, so say Yes only where you mean it. "
+                   "If you want to be sure only you can agree to a reveal, lock your answers with a passphrase.</p>"),
+            *rows, self.results, self.hide_button]
+        self.status.layout.display = "none"
+        self.skip_button.layout.display = ""
+
+    def blocked_reason(self) -> str:
+        return ""
+
+    def refresh(self) -> None:
+        self.reset()
+        names = self._names()
+        for slot, (include, passphrase, button, state) in self.partner_boxes.items():
+            button.description = f"{names[slot]}: show our matches"
+        self.children = self._layout()
+
+    def _names(self) -> dict[str, str]:
+        try:
+            known = self.page.journal.partner_names() if self.page.active else {}
+        except JournalError:
+            known = {}
+        return {s: known.get(s) or curriculum.text(f"who.partner_default_{s}") for s in ("a", "b")}
+
+    def reset(self) -> None:
+        self.ready.clear()
+        self.results.value = ""
+        for include, passphrase, button, state in self.partner_boxes.values():
+            include.value = False
+            passphrase.value = ""
+            state.value = ""
+            button.disabled = False
+
+    def press(self, slot: str) -> bool:
+        include, passphrase, button, state = self.partner_boxes[slot]
+        answers = PrivateAnswers(self.page.journal.partner(slot))
+        try:
+            data = answers.read(passphrase.value or None)
+        except WrongPassphrase:
+            state.value = html.escape("That passphrase does not open the answers. Try again.")
+            return False
+        passphrase.value = ""
+        self.ready[slot] = {"ratings": data.get("ratings", {}), "maybe": include.value}
+        state.value = html.escape("Ready. Waiting for the other button." if len(self.ready) < 2 else "Ready.")
+        button.disabled = True
+        if len(self.ready) == 2:
+            self.show_matches()
+        return True
+
+    def show_matches(self) -> None:
+        shared = self.page.journal.shared()
+        items = menu_items(shared)
+        order = [i["id"] for i in items]
+        text = {i["id"]: i["text"] for i in items}
+        a, b = self.ready["a"], self.ready["b"]
+        found = find_matches(a["ratings"], b["ratings"], order, a["maybe"], b["maybe"])
+        last = set((shared.get(LAST_REVEAL) or {}).get("items", []))
+        include_maybe = a["maybe"] and b["maybe"]
+        self.ready.clear()  # nobody's ratings stay in memory after the reveal
+
+        def listing(ids):
+            return "<ul>" + "".join(
+                f"<li>{html.escape(text[i])}{' <strong>(new since last time)</strong>' if last and i not in last else ''}</li>"
+                for i in ids) + "</ul>"
+
+        parts = ["<h4>Ideas you both said Yes to</h4>",
+                 listing(found["both_yes"]) if found["both_yes"] else
+                 "<p>None this time. That is fine: tastes and energy change. You can rate again at any time.</p>"]
+        if include_maybe and found["yes_and_maybe"]:
+            parts += ["<h4>A Yes from one of you and a Maybe from the other</h4>", listing(found["yes_and_maybe"])]
+        self.results.value = '<div role="status">' + "".join(parts) + "</div>"
+        shared.put(LAST_REVEAL, {"items": found["both_yes"] + found["yes_and_maybe"]}, keep_history=False)
+        for include, passphrase, button, state in self.partner_boxes.values():
+            state.value = ""
+            button.disabled = False
+            include.value = False
