@@ -223,6 +223,14 @@ class Agreement(Exercise):
 
 # -- the calendar -------------------------------------------------------------------
 
+def _reminder(description: str, before: _dt.timedelta) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", description)
+    alarm.add("trigger", -before)
+    return alarm
+
+
 def next_weekday(start: _dt.date, weekday: int) -> _dt.date:
     return start + _dt.timedelta(days=(weekday - start.weekday()) % 7)
 
@@ -245,11 +253,7 @@ def calendar_ics(rhythm: dict, revisit: str | None, today: _dt.date, uid_seed: s
     checkin.add("duration", _dt.timedelta(minutes=int(rhythm.get("minutes", 20))))
     checkin.add("rrule", {"freq": "weekly", "interval": FREQUENCIES[rhythm["frequency"]], "byday": ICAL_DAYS[weekday]})
     checkin.add("dtstamp", _dt.datetime.now(_dt.timezone.utc))
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", "Our check-in is in 15 minutes")
-    alarm.add("trigger", _dt.timedelta(minutes=-15))
-    checkin.add_component(alarm)
+    checkin.add_component(_reminder("Our check-in is in 15 minutes", _dt.timedelta(minutes=15)))
     cal.add_component(checkin)
     if revisit:
         day = _dt.date.fromisoformat(revisit)
@@ -259,11 +263,7 @@ def calendar_ics(rhythm: dict, revisit: str | None, today: _dt.date, uid_seed: s
         look.add("dtstart", day)
         look.add("dtend", day + _dt.timedelta(days=1))
         look.add("dtstamp", _dt.datetime.now(_dt.timezone.utc))
-        reminder = Alarm()
-        reminder.add("action", "DISPLAY")
-        reminder.add("description", "Tomorrow: look at our agreement again")
-        reminder.add("trigger", _dt.timedelta(days=-1))
-        look.add_component(reminder)
+        look.add_component(_reminder("Tomorrow: look at our agreement again", _dt.timedelta(days=1)))
         cal.add_component(look)
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -77,10 +77,16 @@ def serve(args) -> int:
         return 0 if code in (0, -signal.SIGTERM) else code
 
 
+def lab_command(*extra: str) -> list[str]:
+    # this config strips answers (outputs, widget state) from notebooks on every save
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--config={SERVER_CONFIG}", *extra]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return cmd
+
+
 def lab(args) -> int:
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--config={SERVER_CONFIG}",
-           str(NOTEBOOKS / build.LANDING)]
-    return subprocess.call(cmd, cwd=ROOT)
+    return subprocess.call(lab_command(str(NOTEBOOKS / build.LANDING)), cwd=ROOT, env=server_env())
 
 
 def guide(args) -> int:
