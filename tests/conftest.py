@@ -42,7 +42,7 @@ def free_port() -> int:
 class Dashboard:
     """The real Voila server, started the way `workshop.py serve` starts it."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, **env: str):
         self.home = home
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
@@ -50,6 +50,7 @@ class Dashboard:
             os.environ,
             CLOSER_AGAIN_JOURNAL=str(home / "data" / "journal.sqlite3"),
             CLOSER_AGAIN_LOG_DIR=str(home / "logs"),
+            **env,
         )
 
     @property

@@ -164,7 +164,7 @@ class Journal:
         return db
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=3.0, isolation_level=None)
+        db = sqlite3.connect(self._target(), timeout=3.0, isolation_level=None)
         try:
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
@@ -196,6 +196,9 @@ class Journal:
             raise
         return db
 
+    def _target(self) -> str | Path:
+        return self.path
+
     def _set_aside_corrupt(self) -> None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
@@ -225,6 +228,10 @@ class Journal:
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise _classify(exc) from exc
+        self.changed()
+
+    def changed(self) -> None:
+        """Called after every committed write (a browser-held journal mirrors itself here)."""
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:

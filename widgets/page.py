@@ -23,6 +23,21 @@ from .exercise import EXERCISE_TYPES, Exercise
 from .journal import PARTNER_SLOTS, Journal, JournalError
 
 COUNTRY_ENV = "CLOSER_AGAIN_COUNTRY"
+#: set by the group serve command: answers then stay in each participant's browser
+GROUP_MODE_ENV = "CLOSER_AGAIN_GROUP_MODE"
+
+
+def group_mode() -> bool:
+    return os.environ.get(GROUP_MODE_ENV) == "1"
+
+
+def open_journal(journal_path: str = ""):
+    """The file journal on this device, or, in a group session, one held in the participant's browser."""
+    if group_mode():
+        from .browser_journal import BrowserJournal
+
+        return BrowserJournal()
+    return Journal(journal_path or None)
 
 
 def split_names(partner_names) -> list[str]:
@@ -242,7 +257,9 @@ class ModulePage(traitlets.HasTraits):
         self.focus_condition = focus_condition
         self.today = _dt.date.fromisoformat(today) if today else _dt.date.today()
         self.module = curriculum.module(number)
-        self.journal = Journal(journal_path or None)
+        self.journal = open_journal(journal_path)
+        if hasattr(self.journal, "on_restore"):
+            self.journal.on_restore.append(self._restored)
         self.country = country
         self.exercises: list[Exercise] = []
         self.toolbar = Toolbar(country)
@@ -271,6 +288,11 @@ class ModulePage(traitlets.HasTraits):
         except JournalError:
             name = None
         return name or curriculum.text(f"who.partner_default_{self.active}")
+
+    def _restored(self) -> None:
+        """The browser has handed back this participant's saved answers: show them."""
+        self.picker.refresh_names()
+        self.set_active(self.active)
 
     def journal_names(self) -> dict[str, str]:
         """Partner names, for exercises that address both (shown only once someone is active)."""
@@ -337,6 +359,8 @@ class ModulePage(traitlets.HasTraits):
     def header(self) -> None:
         display(HTML(self.header_html()))
         display(self.toolbar)
+        if hasattr(self.journal, "store"):
+            display(self.journal.store)
 
     def who(self) -> None:
         display(self.picker)

@@ -1,0 +1,117 @@
+"""Group mode: the journal lives in the participant's own browser, not on the laptop.
+
+In a group session the kernels run on the facilitator's laptop. So that no
+answer is ever written to its disk, logs or temp files, a participant's page
+keeps its journal in an in-memory SQLite database, mirrored after every change
+into the browser's own storage (``localStorage``) by a small widget. A reload
+brings it back from the browser; "Save a copy of my answers" still downloads
+it for use at home.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import anywidget
+import traitlets
+
+from .journal import Journal
+
+STORAGE_KEY = "closer-again-journal-v1"
+TABLES = ("partners", "answers", "history")
+
+_ESM = """
+const KEY = "%s";
+function render({ model, el }) {
+  el.setAttribute("aria-hidden", "true");
+  el.style.display = "none";
+  let stored = null;
+  try { stored = window.localStorage.getItem(KEY); } catch (e) { stored = null; }
+  model.set("from_browser", stored || "{}");
+  model.set("loaded", true);
+  model.save_changes();
+  model.on("change:to_browser", () => {
+    try { window.localStorage.setItem(KEY, model.get("to_browser")); model.set("stored_ok", true); }
+    catch (e) { model.set("stored_ok", false); }
+    model.save_changes();
+  });
+}
+export default { render };
+""" % STORAGE_KEY
+
+
+class BrowserStore(anywidget.AnyWidget):
+    """Carries the journal between the kernel's memory and the browser's storage."""
+
+    _esm = _ESM
+    from_browser = traitlets.Unicode("").tag(sync=True)
+    to_browser = traitlets.Unicode("").tag(sync=True)
+    loaded = traitlets.Bool(False).tag(sync=True)
+    stored_ok = traitlets.Bool(True).tag(sync=True)
+
+    def __repr__(self) -> str:
+        return "<Closer Again: answers kept in this browser>"
+
+
+class BrowserJournal(Journal):
+    """A journal held in memory and mirrored to the participant's browser."""
+
+    def __init__(self, store: BrowserStore | None = None):
+        super().__init__(Path("browser-storage"))
+        self.store = store or BrowserStore()
+        self._restoring = False
+        self.on_restore: list = []  # called once the browser has handed back what it kept
+        self.store.observe(self._from_browser, "from_browser")
+
+    # no file anywhere: an in-memory database
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = self._open()
+        return self._db
+
+    def _target(self) -> str:
+        return ":memory:"
+
+    def erase_everything(self) -> None:
+        db = self._connect()
+        for table in TABLES:
+            db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        self.changed()
+
+    # mirroring ---------------------------------------------------------------
+    def snapshot(self) -> dict:
+        db = self._connect()
+        return {table: [list(row) for row in db.execute(f"SELECT * FROM {table}")]  # noqa: S608
+                for table in TABLES}
+
+    def changed(self) -> None:
+        if not self._restoring:
+            self.store.to_browser = json.dumps(self.snapshot(), ensure_ascii=False)
+
+    def restore(self, data: dict) -> None:
+        db = self._connect()
+        self._restoring = True
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for table in TABLES:
+                rows = data.get(table) or []
+                db.execute(f"DELETE FROM {table}")  # noqa: S608
+                for row in rows:
+                    marks = ",".join("?" * len(row))
+                    db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", row)  # noqa: S608
+            db.execute("COMMIT")
+        except (sqlite3.Error, TypeError, ValueError):
+            db.execute("ROLLBACK")
+        finally:
+            self._restoring = False
+
+    def _from_browser(self, change) -> None:
+        try:
+            data = json.loads(change["new"] or "{}")
+        except ValueError:
+            data = {}
+        if isinstance(data, dict) and data:
+            self.restore(data)
+        for callback in list(self.on_restore):
+            callback()
