@@ -1,6 +1,8 @@
 """The workshop's commands (inside the project's environment).
 
     closer-again serve [--port 8866]   the Voila dashboard, on this computer only
+    closer-again serve --module N [--group 20] [--network]
+                                       a group session: one module, access code, QR code
     closer-again lab                   JupyterLab, for self-paced use and editing
     closer-again guide                 write the printable facilitator handbook
     closer-again build [--check]       write the notebooks from the content files
@@ -54,6 +56,13 @@ def landing_url(port: int, host: str = "127.0.0.1") -> str:
 
 
 def serve(args) -> int:
+    if args.module is not None:
+        from .group import serve_group
+
+        return serve_group(args.module, args.group or 20, args.network, args.port)
+    if args.network or args.group is not None:
+        print("--group and --network are for a group session: add --module N (for example --module 1).")
+        return 2
     log_dir = paths.log_dir()
     paths.ensure_private_dir(log_dir)
     log_file = log_dir / "dashboard.log"
@@ -103,6 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="serve the dashboard on this computer")
     p_serve.add_argument("--port", type=int, default=8866)
+    p_serve.add_argument("--module", type=int, default=None,
+                         help="a group session: serve this one module to the room, with an access code")
+    p_serve.add_argument("--group", type=int, default=None,
+                         help="group session: how many phones or laptops will join (default 20)")
+    p_serve.add_argument("--network", action="store_true",
+                         help="group session: let devices on this local network (Wi-Fi) join")
     p_serve.set_defaults(func=serve)
     p_lab = sub.add_parser("lab", help="open the notebooks in JupyterLab")
     p_lab.set_defaults(func=lab)

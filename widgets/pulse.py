@@ -1,0 +1,337 @@
+"""The anonymous group pulse: three short polls participants answer from their own page.
+
+Only anonymous counts are stored, on the facilitator's laptop, in a small
+SQLite file (``pulse.sqlite3`` in the group folder)::
+
+    counts(poll, option, count)     -- no person, no time, no order
+    meta(key, value)                -- one number: how many times it was reset
+
+The table has no row ids (``WITHOUT ROWID``), so not even the order in which
+options were first chosen can be read from it. Results are only ever shown as
+totals, and only once at least :data:`MIN_ANSWERS` people have answered a poll.
+
+A participant who changes their answer on the same page moves their one vote
+(the old option goes down by one, the new one up by one, in one transaction).
+The page remembers its own choice in the kernel's memory only.
+
+    from widgets.pulse import Pulse
+    display(Pulse(3))               # a participant's page, in a group session
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import ipywidgets as w
+import platformdirs
+
+from . import curriculum, paths
+
+GROUP_DIR_ENV = "CLOSER_AGAIN_GROUP_DIR"
+PULSE_FILENAME = "pulse.sqlite3"
+#: results stay hidden until at least this many people answered a poll
+MIN_ANSWERS = 3
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS counts ("
+    " poll TEXT NOT NULL, option TEXT NOT NULL, count INTEGER NOT NULL CHECK (count >= 0),"
+    " PRIMARY KEY (poll, option)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+    "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0)",
+)
+
+
+def group_dir() -> Path:
+    """The facilitator's group folder: ``CLOSER_AGAIN_GROUP_DIR``, or the user data folder."""
+    env = os.environ.get(GROUP_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(paths.APP, appauthor=False)) / "group"
+
+
+def pulse_path() -> Path:
+    return group_dir() / PULSE_FILENAME
+
+
+# -- the polls -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Poll:
+    id: str
+    question: str
+    options: tuple[str, ...]   # stored values
+    labels: tuple[str, ...]    # what a person sees
+
+
+SCALE_LABELS_ENERGY = ("1 · very low", "2", "3", "4", "5 · lots")
+SCALE_LABELS_COMFORT = ("1 · not at all", "2", "3", "4", "5 · very")
+
+
+def polls(module_number: int) -> list[Poll]:
+    """The three polls for one module; option lists come from the module's content."""
+    module = curriculum.module(module_number)
+    titles = []
+    for block in module.exercises:
+        if block["type"] in ("resources", "journal"):
+            continue
+        if block["title"] not in titles:
+            titles.append(block["title"])
+    scale = tuple(str(i) for i in range(1, 6))
+    return [
+        Poll(f"m{module_number}.energy", "How much energy do you have today?", scale, SCALE_LABELS_ENERGY),
+        Poll(f"m{module_number}.comfort", "How comfortable do you feel with today's topic?", scale,
+             SCALE_LABELS_COMFORT),
+        Poll(f"m{module_number}.next", "Which exercise would you like to do next?", tuple(titles), tuple(titles)),
+    ]
+
+
+# -- the store -----------------------------------------------------------------
+
+class PulseStore:
+    """Anonymous counts in one small SQLite file. Every call opens, works and closes."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path else pulse_path()
+
+    @contextlib.contextmanager
+    def _db(self):
+        paths.ensure_private_dir(self.path.parent)
+        paths.ensure_private_file(self.path)
+        db = sqlite3.connect(self.path, timeout=15, isolation_level=None)
+        try:
+            db.execute("PRAGMA secure_delete = ON")
+            for statement in SCHEMA:
+                db.execute(statement)
+            yield db
+        finally:
+            db.close()
+
+    def generation(self) -> int:
+        with self._db() as db:
+            return db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+
+    def answer(self, poll: str, option: str, previous: str | None = None,
+               previous_generation: int | None = None) -> int:
+        """Count one answer; if this page answered before (since the last reset), move that vote.
+
+        Returns the generation the answer belongs to (remember it with the answer).
+        """
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                gen = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+                if previous is not None and previous_generation == gen:
+                    db.execute("UPDATE counts SET count = count - 1 WHERE poll = ? AND option = ? AND count > 0",
+                               (poll, previous))
+                db.execute("INSERT INTO counts (poll, option, count) VALUES (?, ?, 1) "
+                           "ON CONFLICT (poll, option) DO UPDATE SET count = count + 1", (poll, option))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return gen
+
+    def counts(self, poll: str) -> dict[str, int]:
+        with self._db() as db:
+            rows = db.execute("SELECT option, count FROM counts WHERE poll = ? AND count > 0", (poll,))
+            return dict(rows.fetchall())
+
+    def results(self, poll: Poll) -> dict[str, int] | None:
+        """Totals per option, in the poll's order; ``None`` while fewer than three answered."""
+        counts = self.counts(poll.id)
+        if sum(counts.values()) < MIN_ANSWERS:
+            return None
+        return {option: counts.get(option, 0) for option in poll.options}
+
+    def reset(self) -> None:
+        """Clear every count (between sessions). Pages that answered before count as new."""
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM counts")
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            db.execute("COMMIT")
+            db.execute("VACUUM")
+
+
+# -- showing results -------------------------------------------------------------
+
+def results_html(poll: Poll, results: dict[str, int] | None) -> str:
+    if results is None:
+        return (f'<p class="ca-help ca-pulse-waiting">The group\'s answers show here once at least '
+                f"{MIN_ANSWERS} people have answered.</p>")
+    total = sum(results.values())
+    rows = []
+    for option, label in zip(poll.options, poll.labels):
+        n = results.get(option, 0)
+        pct = round(100 * n / total) if total else 0
+        rows.append(
+            f'<li class="ca-pulse-row"><span class="ca-pulse-label">{html.escape(label)}</span>'
+            f'<span class="ca-pulse-bar" style="display:inline-block;height:0.8em;width:{pct * 1.5:.0f}px;'
+            f'background:#2e6f73;margin:0 0.4em;vertical-align:middle" aria-hidden="true"></span>'
+            f'<span class="ca-pulse-count">{n}</span></li>'
+        )
+    return (f'<p class="ca-pulse-total">{total} answers</p>'
+            f'<ul class="ca-pulse-results" style="list-style:none;padding-left:0">{"".join(rows)}</ul>')
+
+
+def _loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class _Refresher:
+    """Re-reads the counts every few seconds while the kernel runs; changes the page only when they change."""
+
+    def __init__(self, every: float):
+        self.every = every
+        self._task = None
+
+    def start(self, refresh) -> None:
+        loop = _loop()
+        if loop is not None and self.every > 0:
+            self._task = loop.create_task(self._run(refresh))
+
+    async def _run(self, refresh) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            try:
+                refresh()
+            except sqlite3.Error:
+                continue
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+
+class PollCard(w.VBox):
+    """One poll on a participant's page: the choices, then the group's totals."""
+
+    def __init__(self, poll: Poll, store: PulseStore):
+        super().__init__(layout=w.Layout(width="100%"))
+        self.poll = poll
+        self.store = store
+        self.add_class("ca-pulse-poll")
+        self.question = w.HTML(f"<h4>{html.escape(poll.question)}</h4>", layout=w.Layout(width="100%"))
+        self.choices = w.ToggleButtons(
+            options=list(zip(poll.labels, poll.options)), value=None,
+            description=poll.question, style={"description_width": "0px", "button_width": "auto"},
+            layout=w.Layout(width="100%", flex_flow="row wrap"),
+        )
+        self.choices.add_class("ca-sr-label")
+        self.status = w.HTML("").add_class("ca-help")
+        self.results = w.HTML("", layout=w.Layout(width="100%"))
+        self.results.add_class("ca-pulse-shown")
+        self._mine: str | None = None
+        self._generation: int | None = None
+        self.choices.observe(self._chosen, "value")
+        self.children = (self.question, self.choices, self.status, self.results)
+        self.refresh()
+
+    def _chosen(self, change) -> None:
+        option = change["new"]
+        if option is None or option == self._mine:
+            return
+        try:
+            self._generation = self.store.answer(self.poll.id, option, self._mine, self._generation)
+        except sqlite3.Error:
+            self.status.value = "Your answer could not be counted just now. Please try again."
+            return
+        self._mine = option
+        self.status.value = "Thank you. Your answer is counted, without your name."
+        self.refresh()
+
+    def refresh(self) -> None:
+        text = results_html(self.poll, self.store.results(self.poll))
+        if text != self.results.value:
+            self.results.value = text
+
+
+class Pulse(w.VBox):
+    """The group pulse on a participant's page: three anonymous polls."""
+
+    def __init__(self, module_number: int, store: PulseStore | None = None, refresh_seconds: float = 4):
+        super().__init__(layout=w.Layout(width="100%"))
+        self.add_class("ca-card")
+        self.add_class("ca-pulse")
+        self.store = store or PulseStore()
+        self.cards = [PollCard(p, self.store) for p in polls(module_number)]
+        intro = w.HTML(
+            "<h3>Group pulse</h3><p class='ca-help'>Three quick questions for the whole group. "
+            "Answers are anonymous: only the number of people who chose each answer is kept, "
+            f"and the totals appear once at least {MIN_ANSWERS} people have answered. "
+            "You can change your answer, or skip any question.</p>",
+            layout=w.Layout(width="100%"),
+        )
+        self.children = (intro, *self.cards)
+        self._refresher = _Refresher(refresh_seconds)
+        self._refresher.start(self.refresh)
+
+    def card(self, poll_id: str) -> PollCard:
+        return next(c for c in self.cards if c.poll.id == poll_id)
+
+    def refresh(self) -> None:
+        for card in self.cards:
+            card.refresh()
+
+    def __repr__(self) -> str:
+        return "<Closer Again: group pulse>"
+
+
+class PulseResults(w.VBox):
+    """The facilitator's view: totals only (three or more answers), and a reset with confirmation."""
+
+    def __init__(self, module_number: int, store: PulseStore | None = None, refresh_seconds: float = 3):
+        super().__init__(layout=w.Layout(width="100%"))
+        self.add_class("ca-card")
+        self.store = store or PulseStore()
+        self.polls = polls(module_number)
+        self.boxes = {p.id: w.HTML("", layout=w.Layout(width="100%")) for p in self.polls}
+        self.reset_button = w.Button(description="Clear the answers for a new session")
+        self.confirm_button = w.Button(description="Yes, clear them", button_style="danger",
+                                       layout=w.Layout(display="none"))
+        self.cancel_button = w.Button(description="Keep them", layout=w.Layout(display="none"))
+        self.message = w.HTML("").add_class("ca-help")
+        self.reset_button.on_click(lambda _: self._ask(True))
+        self.cancel_button.on_click(lambda _: self._ask(False))
+        self.confirm_button.on_click(lambda _: self.reset())
+        parts = [w.HTML("<h3>Group pulse</h3><p class='ca-help'>Totals only, shown once at least "
+                        f"{MIN_ANSWERS} people have answered. Nothing here says who answered what.</p>",
+                        layout=w.Layout(width="100%"))]
+        for poll in self.polls:
+            parts += [w.HTML(f"<h4>{html.escape(poll.question)}</h4>"), self.boxes[poll.id]]
+        parts += [w.HBox([self.reset_button, self.confirm_button, self.cancel_button],
+                         layout=w.Layout(flex_flow="row wrap")), self.message]
+        self.children = parts
+        self.refresh()
+        self._refresher = _Refresher(refresh_seconds)
+        self._refresher.start(self.refresh)
+
+    def _ask(self, asking: bool) -> None:
+        self.reset_button.layout.display = "none" if asking else ""
+        self.confirm_button.layout.display = "" if asking else "none"
+        self.cancel_button.layout.display = "" if asking else "none"
+        self.message.value = "Clear every answer to the group pulse?" if asking else ""
+
+    def reset(self) -> None:
+        self.store.reset()
+        self._ask(False)
+        self.message.value = "Cleared. The pulse is ready for a new session."
+        self.refresh()
+
+    def refresh(self) -> None:
+        for poll in self.polls:
+            text = results_html(poll, self.store.results(poll))
+            if self.boxes[poll.id].value != text:
+                self.boxes[poll.id].value = text
+
+    def __repr__(self) -> str:
+        return "<Closer Again: group pulse results>"
