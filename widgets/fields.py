@@ -276,8 +276,43 @@ class ScaleField(Field):
             self._showing = False
 
 
+class DateField(Field):
+    """A date, as ISO text (``"2027-01-15"``), chosen with the browser's own date picker.
+
+    The native picker is keyboard and screen-reader friendly on phones and desktops.
+    """
+
+    def __init__(self, field_id, label, help=""):
+        super().__init__(field_id, label, help)
+        self.picker = w.DatePicker(description=label, style={"description_width": "0px"},
+                                   layout=w.Layout(width="auto"))
+        self.picker.add_class("ca-sr-label")
+        self._showing = False
+        self.picker.observe(self._picked, "value")
+        self._finish(self.picker)
+
+    def _picked(self, change) -> None:
+        if not self._showing:
+            self.value = change["new"].isoformat() if change["new"] else None
+
+    def show(self, value) -> None:
+        import datetime as _dt
+
+        self._showing = True
+        try:
+            try:
+                day = _dt.date.fromisoformat(value) if isinstance(value, str) else None
+            except ValueError:
+                day = None
+            self.picker.value = day
+            self.value = day.isoformat() if day else None
+        finally:
+            self._showing = False
+
+
 FIELD_TYPES = {
     "text": TextField,
+    "date": DateField,
     "single": SingleChoiceField,
     "multi": MultiChoiceField,
     "scale": ScaleField,
@@ -292,6 +327,8 @@ def make_field(spec: dict) -> Field:
         return TextField(**common, max_chars=int(spec.get("max_chars", 1000)))
     if kind in ("single", "multi"):
         return FIELD_TYPES[kind](**common, options=spec["options"])
+    if kind == "date":
+        return DateField(**common)
     if kind == "scale":
         return ScaleField(**common, low=spec.get("low", ""), high=spec.get("high", ""))
     raise ValueError(f"unknown field type {kind!r}")
