@@ -109,6 +109,23 @@ def test_every_sentence_is_our_own():
     assert result.returncode == 0, result.stdout[-2000:]
 
 
+def test_content_files_copy_no_run_from_the_source_either():
+    """copycheck reads notebooks and Markdown; exercise texts live in TOML, so check those the same way."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("copycheck", COPYCHECK)
+    copycheck = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copycheck)
+    n = 8
+    src = copycheck.words(copycheck.source_text())
+    grams = {tuple(src[i:i + n]) for i in range(len(src) - n + 1)}
+    copied = []
+    for path in sorted((ROOT / "widgets" / "content").rglob("*.toml")):
+        w = copycheck.words(path.read_text(encoding="utf-8"))
+        copied += [f"{path.name}: {' '.join(w[i:i + n])}" for i in range(len(w) - n + 1) if tuple(w[i:i + n]) in grams]
+    assert copied == []
+
+
 def test_notebooks_match_their_content_files():
     assert build.main(["--check"]) == 0, "run: python -m widgets.build"
 
