@@ -11,7 +11,7 @@ MODULES = curriculum.modules()
 
 def first_text_box(v):
     """The first free-text answer box of a private or shared exercise on the page."""
-    return v.page.locator(".ca-card textarea").first
+    return v.page.locator(".ca-card textarea:visible").first
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: f"{m.number:02d}_{m.slug}")
@@ -24,7 +24,7 @@ def test_module_opens_saves_an_answer_and_keeps_it_after_reload(dashboard, visit
     v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
     box = first_text_box(v)
     box.fill(answer)
-    card = v.page.locator(".ca-card").filter(has=v.page.locator("textarea")).first
+    card = v.page.locator(".ca-card").filter(has=v.page.locator("textarea:visible")).first
     card.get_by_text("Saved at").wait_for(timeout=20_000)
     v.screenshot(f"module-{module.number:02d}-desktop")
     assert v.outside == []
