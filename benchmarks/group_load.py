@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,20 +45,6 @@ CHROMIUM_ARGS = [
 ]
 CODE = "246810"
 PAGE_TIMEOUT = 240  # seconds: one page may never take longer than this
-
-
-def free_port_pair() -> int:
-    for _ in range(50):
-        with socket.socket() as a:
-            a.bind(("127.0.0.1", 0))
-            port = a.getsockname()[1]
-            try:
-                with socket.socket() as b:
-                    b.bind(("127.0.0.1", port + 1))
-                    return port
-            except OSError:
-                continue
-    raise RuntimeError("no free ports")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -166,7 +151,7 @@ class PlainVoila:
     pool = 0
 
     def __init__(self, env: dict, log):
-        self.port = free_port_pair()
+        self.port = g.free_port_pair()
         self.command = [sys.executable, "-m", "voila", "notebooks/01_welcome.ipynb", "--no-browser",
                         f"--port={self.port}"]
         self.proc = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -196,7 +181,7 @@ class PlainVoila:
 class GroupServe:
     def __init__(self, group: int, log):
         self.name = f"closer-again serve --module 1 --group {group}"
-        self.session = g.GroupSession(1, group, port=free_port_pair(), code=CODE, facilitator=False, log=log)
+        self.session = g.GroupSession(1, group, port=g.free_port_pair(), code=CODE, facilitator=False, log=log)
         self.pool = group
         started = time.perf_counter()
         self.session.start()
@@ -344,6 +329,9 @@ def report(a: dict, b: dict, m: dict, args) -> str:
         "  warning (no `beforeunload`). (b)'s pool kernels are not participant kernels: participant kernels",
         "  left = all kernels − pool size.",
         "- Plain Voila never culls, so its kernels of abandoned pages stay until the server stops.",
+        "- 'Seconds until a click works' is measured with Chromium on the same 2-core machine as the servers,",
+        "  so it includes the browser's own work (loading the widget scripts, drawing the page) for 3 pages at",
+        "  once; on participants' own phones that part of the work is done by each phone.",
         "- Only 127.0.0.1 was contacted; requests the browser tried elsewhere (plain Voila's template links",
         f"  a CDN font) were aborted: (a) {len(a['browser']['outside'])}, (b) {len(b['browser']['outside'])}.",
         "",

@@ -173,11 +173,24 @@ def test_ladder_shows_every_step_and_saves_each_state(page, journal_file):
     assert "stop rules" in lad.reminder.value.lower()
 
 
-def test_ladder_shows_the_focus_conditions_stop_rules(journal_file, monkeypatch):
+def test_ladder_shows_the_focus_conditions_stop_rules(journal_file):
     p = ModulePage(1, journal_path=str(journal_file), focus_condition="heart")
-    monkeypatch.setattr(p, "stop_rules", lambda: ["Chest pain: stop and rest."])
     lad = Ladder(p, spec("ladder", items=STEPS))
-    assert "Chest pain" in lad.reminder.value
+    assert lad.condition.value == "Heart disease"
+    assert "chest pain" in lad.reminder.value.lower()
+
+
+def test_ladder_lets_the_couple_choose_their_condition_and_remembers_it(page, journal_file):
+    lad = Ladder(page, spec("ladder", scope="shared", items=STEPS))
+    page.picker.choose("a")
+    assert "Choose your condition above" in lad.reminder.value
+    lad.condition.value = "Spinal cord injury"
+    assert "dysreflexia" in lad.reminder.value.lower() and "sit up" in lad.reminder.value.lower()
+    assert saved(journal_file, scope="shared")["m01/test_ladder/condition"] == "Spinal cord injury"
+    page.picker.choose("b")  # shared: the other partner sees the same rules
+    assert lad.condition.value == "Spinal cord injury"
+    lad.condition.value = ""
+    assert "Choose your condition above" in lad.reminder.value
 
 
 # -- log -----------------------------------------------------------------------------------

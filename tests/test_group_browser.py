@@ -6,7 +6,6 @@ kernel ends within seconds instead of a minute and a half.
 """
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -20,20 +19,6 @@ CULL_IDLE = 8
 CULL_EVERY = 2
 
 
-def free_port_pair() -> int:
-    for _ in range(50):
-        with socket.socket() as a:
-            a.bind(("127.0.0.1", 0))
-            port = a.getsockname()[1]
-            try:
-                with socket.socket() as b:
-                    b.bind(("127.0.0.1", port + 1))
-                    return port
-            except OSError:
-                continue
-    raise RuntimeError("no two free ports in a row")
-
-
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     import os
@@ -43,7 +28,7 @@ def session(tmp_path_factory):
     os.environ["CLOSER_AGAIN_GROUP_DIR"] = str(home / "group")
     os.environ["CLOSER_AGAIN_LOG_DIR"] = str(home / "logs")
     log = (home / "server.log").open("w")
-    s = g.GroupSession(1, POOL, port=free_port_pair(), code=CODE, log=log,
+    s = g.GroupSession(1, POOL, port=g.free_port_pair(), code=CODE, log=log,
                        cull_idle_timeout=CULL_IDLE, cull_interval=CULL_EVERY)
     s.start()
     assert s.wait_for_pool(180), "the warm pool did not fill"

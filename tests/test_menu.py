@@ -205,3 +205,13 @@ def test_own_ideas_are_shared_without_saying_who_added_them(page, journal_file):
     assert "Dancing in the kitchen" in texts
     assert "Dancing in the kitchen" in [f.label for f in menu.rating_fields.values()]
     assert "added_by" not in json.dumps(Journal(journal_file).shared().items())
+
+
+def test_sections_are_keyboard_buttons_and_close_when_the_device_changes_hands(page):
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    words = menu.section_boxes[0]
+    words.toggle.value = True  # a click, or Enter on the focused button
+    assert words.is_open
+    page.picker.choose("b")
+    assert not any(section.is_open for section in menu.section_boxes)

@@ -369,3 +369,16 @@ def _all_widgets(root):
         node = stack.pop()
         yield node
         stack.extend(getattr(node, "children", ()))
+
+
+def test_a_section_opens_and_closes_with_a_real_button():
+    from widgets.disclosure import Disclosure
+
+    inside = w.HTML("inside")
+    section = Disclosure("Words", [inside])
+    assert not section.is_open and section.content.layout.display == "none"
+    assert section.toggle.description == "▸ Words"
+    section.toggle.value = True  # what a click or the Enter key does
+    assert section.is_open and section.content.layout.display == "" and section.toggle.description == "▾ Words"
+    section.is_open = False
+    assert section.toggle.value is False

@@ -16,6 +16,7 @@ import ipywidgets as w
 from . import curriculum
 from .exercise import Exercise, register
 from .fields import SingleChoiceField, TextField, make_field
+from .ticking import start_in_background
 
 MAX_OWN_ITEM = 200
 
@@ -379,12 +380,7 @@ class Turns(Exercise):
         self.stop()
         self.remaining = self.minutes * 60
         self._draw()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            self._task = loop.create_task(self._run())
+        self._task = start_in_background(self._run)
 
     async def _run(self) -> None:
         while self.remaining > 0:
@@ -412,17 +408,15 @@ class Ladder(Exercise):
 
     def build(self) -> None:
         self.steps = self.spec["items"]
-        rules = self.page.stop_rules()
-        reminder = (
-            '<div class="ca-note" role="note"><strong>Stop rules for your situation:</strong><ul>'
-            + "".join(f"<li>{html.escape(r)}</li>" for r in rules) + "</ul></div>"
-            if rules else
-            '<p class="ca-note">The stop rules for your health condition (Module 2) apply to every step. '
-            "If you are unsure what is safe, ask your care team first.</p>"
-        )
-        self.reminder = w.HTML(reminder, layout=w.Layout(width="100%"))
+        t = curriculum.text
+        choices = [(t("ladder.no_condition"), "")] + [(title, title) for title in curriculum.condition_stop_rules()]
+        self.condition = w.Dropdown(options=choices, value=self.page.focus_title(), description=t("ladder.condition"),
+                                    style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.condition.observe(self._condition_chosen, "value")
+        self.reminder = w.HTML("", layout=w.Layout(width="100%"))
+        self._draw_rules()
         self.states = []
-        rows = [self.reminder]
+        rows = [self.condition, self.reminder]
         for i, step in enumerate(self.steps, start=1):
             state = self.bind(SingleChoiceField(f"step{i}", f"Step {i}: {step['title']}", help=step["text"],
                                                 options=LADDER_STATES))
@@ -433,10 +427,28 @@ class Ladder(Exercise):
         self.notes = rows[-1]
         self.body.children = rows
 
+    def _draw_rules(self) -> None:
+        rules = self.page.stop_rules(self.condition.value) if self.condition.value else []
+        if rules:
+            self.reminder.value = (
+                f'<div class="ca-note" role="note"><strong>{html.escape(curriculum.text("ladder.rules_for"))} '
+                f"{html.escape(self.condition.value)}:</strong><ul>"
+                + "".join(f"<li>{html.escape(r)}</li>" for r in rules) + "</ul></div>")
+        else:
+            self.reminder.value = f'<p class="ca-note">{html.escape(curriculum.text("ladder.rules_general"))}</p>'
+
+    def _condition_chosen(self, change) -> None:
+        self._draw_rules()
+        self.save("condition", change["new"] or None)
+
     def load(self, saved: dict) -> None:
         for state in self.states:
             state.show(saved.get(state.field_id))
         self.notes.show(saved.get("notes"))
+        known = {value for _, value in self.condition.options}
+        chosen = saved.get("condition")
+        self.condition.value = chosen if chosen in known else self.page.focus_title()
+        self._draw_rules()
 
 
 # -- a dated log that keeps its history ---------------------------------------------------------

@@ -154,3 +154,15 @@ def text(key: str, **values: str) -> str:
     for part in key.split("."):
         node = node[part]
     return node.format(**values) if values else node
+
+
+def condition_stop_rules() -> dict[str, tuple[str, ...]]:
+    """Condition title -> its stop rules, from every ``cards`` exercise that has them (Module 2)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for module in modules():
+        for block in module.exercises:
+            if block["type"] == "cards":
+                for item in block.get("items", []):
+                    if item.get("stop_rules"):
+                        found.setdefault(item["title"], tuple(item["stop_rules"]))
+    return found

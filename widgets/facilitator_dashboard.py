@@ -25,6 +25,7 @@ from IPython.display import HTML, display
 
 from . import curriculum, style
 from .pulse import PulseResults
+from .ticking import start_in_background
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "facilitator" / "dashboard.ipynb"
@@ -109,12 +110,7 @@ class Agenda(w.VBox):
         self.current = index
         self.timers[index].running = True
         self.timers[index].draw()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            self._task = loop.create_task(self._run())
+        self._task = start_in_background(self._run)
 
     def pause(self) -> None:
         if self._task is not None:

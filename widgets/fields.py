@@ -122,7 +122,7 @@ class SingleChoiceField(Field):
         self.options = list(options)
         self.buttons = [
             w.ToggleButton(
-                value=False, description=opt, tooltip=opt, layout=w.Layout(width="auto", max_width="100%")
+                value=False, description=opt, tooltip=f"{label}: {opt}", layout=w.Layout(width="auto", max_width="100%")
             )
             for opt in self.options
         ]

@@ -326,6 +326,21 @@ def lan_address() -> str:
     return "127.0.0.1"
 
 
+def free_port_pair() -> int:
+    """A free port on 127.0.0.1 whose next port is free too (participants, then the facilitator)."""
+    for _ in range(50):
+        with socket.socket() as a:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+            try:
+                with socket.socket() as b:
+                    b.bind(("127.0.0.1", port + 1))
+                    return port
+            except OSError:
+                continue
+    raise RuntimeError("no two free ports in a row")
+
+
 def participant_url(host: str, port: int, code: str) -> str:
     return f"http://{host}:{port}/?code={code}"
 

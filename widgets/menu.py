@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from . import curriculum
+from .disclosure import Disclosure
 from .exercise import Exercise, register
 from .fields import SingleChoiceField, TextField
 from .journal import Journal, JournalError, PartnerView
@@ -174,8 +175,8 @@ class PrivateMenu(Exercise):
                         self.own_rows, self.own_text, self.own_add]
             sections.append(w.VBox(rows, layout=w.Layout(width="100%")))
             titles.append(title)
-        self.sections = w.Accordion(children=sections, titles=tuple(titles), selected_index=None,
-                                    layout=w.Layout(width="100%"))
+        self.section_boxes = [Disclosure(title, [box]) for title, box in zip(titles, sections)]
+        self.sections = w.VBox(self.section_boxes, layout=w.Layout(width="100%"))
         # lock / unlock
         self.pass_1 = w.Password(description="Passphrase", style={"description_width": "initial"},
                                  layout=w.Layout(width="100%"))
@@ -218,6 +219,8 @@ class PrivateMenu(Exercise):
         self.answers = PrivateAnswers(view) if view is not None else None
         self.data = {"ratings": {}, "notes": {}}
         self._unlocked = False
+        for section in self.section_boxes:  # the next person starts with every section closed
+            section.is_open = False
         self._refresh_own()
         super().refresh()
 
@@ -394,7 +397,7 @@ class Reveal(Exercise):
             button.on_click(lambda _, s=slot: self.press(s))
             state = w.HTML("")
             self.partner_boxes[slot] = (include, passphrase, button, state)
-            rows.append(w.VBox([button, include, passphrase, state], layout=w.Layout(width="100%")))
+            rows.append(w.VBox([button, include, passphrase, state], layout=w.Layout(width="100%")).add_class("ca-subcard"))
         self.results = w.HTML("", layout=w.Layout(width="100%"))
         self.hide_button = w.Button(description="Hide our matches")
         self.hide_button.on_click(lambda _: self.reset())

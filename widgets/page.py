@@ -19,6 +19,7 @@ import traitlets
 from IPython.display import HTML, display
 
 from . import curriculum, style
+from .disclosure import Disclosure
 from .exercise import EXERCISE_TYPES, Exercise
 from .journal import PARTNER_SLOTS, Journal, JournalError
 
@@ -165,18 +166,10 @@ class PartnerPicker(w.VBox):
         self.save_names = w.Button(description=curriculum.text("who.save_names"))
         self.save_names.on_click(lambda _: self._save_names())
         self.names_message = w.HTML("").add_class("ca-help")
-        self.names = w.Accordion(
-            children=[
-                w.VBox(
-                    [w.HTML(html.escape(curriculum.text("who.names_help"))).add_class("ca-help"),
-                     *self.name_boxes.values(), self.save_names, self.names_message],
-                    layout=w.Layout(width="100%"),
-                )
-            ],
-            titles=("Our names",),
-            selected_index=None,
-            layout=w.Layout(width="100%"),
-        )
+        self.names = Disclosure("Our names", [
+            w.HTML(html.escape(curriculum.text("who.names_help"))).add_class("ca-help"),
+            *self.name_boxes.values(), self.save_names, self.names_message,
+        ])
         self._busy = False
         self._names: dict[str, str] = {}
         row = w.HBox([*self.buttons.values(), self.hide_button], layout=w.Layout(flex_flow="row wrap"))
@@ -303,19 +296,20 @@ class ModulePage(traitlets.HasTraits):
         except JournalError:
             return {}
 
-    def stop_rules(self) -> list[str]:
-        """The stop rules of the condition named by ``focus_condition`` (from the condition notes)."""
-        focus = (self.focus_condition or "").strip().lower()
+    def stop_rules(self, condition: str | None = None) -> list[str]:
+        """The stop rules of a condition (default: ``focus_condition``), from Module 2's condition notes."""
+        focus = (self.focus_condition if condition is None else condition or "").strip().lower()
         if not focus:
             return []
-        for module in curriculum.modules():
-            for block in module.exercises:
-                if block["type"] != "cards":
-                    continue
-                for item in block.get("items", []):
-                    if focus in item["title"].lower() and item.get("stop_rules"):
-                        return list(item["stop_rules"])
+        for title, rules in curriculum.condition_stop_rules().items():
+            if focus in title.lower():
+                return list(rules)
         return []
+
+    def focus_title(self) -> str:
+        """The condition note's title that ``focus_condition`` names, or ""."""
+        focus = (self.focus_condition or "").strip().lower()
+        return next((t for t in curriculum.condition_stop_rules() if focus and focus in t.lower()), "")
 
     def set_active(self, slot: str) -> None:
         self.active = slot
