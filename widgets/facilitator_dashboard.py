@@ -75,6 +75,7 @@ class SegmentTimer(w.VBox):
     def draw(self) -> None:
         s = self.segment
         marker = "▶ " if self.running else ""
+        (self.add_class if self.running else self.remove_class)("ca-running")
         self.title.value = (f"<h3>{marker}{self.index + 1}. {html.escape(s.title)}</h3>"
                             f"<p class='ca-help'>{html.escape(s.kind)} · {s.minutes} minutes</p>")
         mins, secs = divmod(abs(self.remaining), 60)
