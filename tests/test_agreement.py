@@ -92,3 +92,16 @@ def test_calendar_uids_stay_the_same_so_a_second_import_updates():
     one = Calendar.from_ical(calendar_ics(rhythm, None, dt.date(2026, 11, 24), "seed"))
     two = Calendar.from_ical(calendar_ics(rhythm, None, dt.date(2026, 12, 1), "seed"))
     assert [e["uid"] for e in one.walk("VEVENT")] == [e["uid"] for e in two.walk("VEVENT")]
+
+
+def test_the_suggested_rhythm_goes_into_the_agreement_without_being_touched(journal_file):
+    from widgets import ModulePage
+
+    page = ModulePage(9, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-24")
+    planner, agreement = page.exercise("calendar"), page.exercise("agreement")
+    page.picker.choose("a")
+    planner.revisit.value = dt.date(2027, 2, 24)  # the only thing the couple changes
+    version = agreement.make()
+    assert version["revisit"] == "2027-02-24"
+    assert version["rhythm"].startswith("Every week, on Sunday at 19:00")
+    assert "Every week, on Sunday at 19:00" in agreement.document()

@@ -130,6 +130,7 @@ def test_agreement_and_calendar_download_from_the_dashboard_and_open(dashboard, 
     assert [r for r in requests if not r.startswith("file:")] == []
     assert page.get_by_role("button", name="Print or save as PDF").is_visible()
     assert revisit in page.inner_text("body")
+    assert "Every week, on Sunday at 19:00" in page.inner_text("body"), "the check-in rhythm shown is in the agreement"
     pdf = page.pdf(path=str(tmp_path / "agreement.pdf"))
     assert pdf.startswith(b"%PDF")
     page.screenshot(path=str(tmp_path / "agreement.png"), full_page=True)

@@ -294,7 +294,7 @@ class CalendarPlanner(Exercise):
                                     layout=w.Layout(width="100%"))
         for control in (self.weekday, self.time, self.frequency, self.timezone):
             control.observe(lambda _: self.save_rhythm(), "value")
-        self.revisit.observe(lambda ch: self.save("revisit_date", ch["new"].isoformat() if ch["new"] else None), "value")
+        self.revisit.observe(lambda ch: self.save_revisit(ch["new"]), "value")
         self.download_button = w.Button(description="Make our calendar file", button_style="primary")
         self.download_button.on_click(lambda _: self.offer())
         self.link = w.HTML("", layout=w.Layout(width="100%"))
@@ -311,6 +311,11 @@ class CalendarPlanner(Exercise):
         if self.timezone.value in zoneinfo.available_timezones():
             self.save("rhythm", self.rhythm())
 
+    def save_revisit(self, day) -> None:
+        """The date, and the rhythm as shown (a couple happy with the suggested day and time never touches it)."""
+        if self.save("revisit_date", day.isoformat() if day else None):
+            self.save_rhythm()
+
     def ics(self) -> bytes:
         revisit = self.revisit.value.isoformat() if self.revisit.value else None
         seed = self.page.journal.shared().get("m09/calendar/uid_seed")
@@ -326,6 +331,7 @@ class CalendarPlanner(Exercise):
             self.message.value = html.escape("Please choose a time zone from the list, for example Europe/London.")
             return None
         self.message.value = ""
+        self.save_rhythm()
         data = self.ics()
         self.link.value = download_link(data, "our-check-ins.ics", "Download our calendar file (.ics)",
                                         mime="text/calendar")
