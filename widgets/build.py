@@ -5,6 +5,10 @@
 
 Notebooks are thin: a tagged ``parameters`` cell, one line per part, and the
 module's prose as Markdown cells. Cell ids are stable, and no outputs are kept.
+
+It also writes each module's timed plan into its facilitator notes
+(``facilitator/NN_slug.md``), between two marker comments, so the notes a
+facilitator reads always match the module's content file.
 """
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ import nbformat
 from . import curriculum
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+FACILITATOR = NOTEBOOKS.parent / "facilitator"
+PLAN_START = "<!-- timed plan: written by `python -m widgets.build` from the module's .toml file; edit that, not this -->"
+PLAN_END = "<!-- end of timed plan -->"
 LANDING = "00_start_here.ipynb"
 
 PARAMETERS = '''# Parameters: change them here, or pass them with papermill -p NAME VALUE.
@@ -83,6 +90,46 @@ def landing_notebook() -> nbformat.NotebookNode:
     return nb
 
 
+def plan_markdown(module: curriculum.Module) -> str:
+    """The module's timed plan as a Markdown table, with clock times from the start of the session."""
+    from .handbook import KIND_WORDS, clock
+
+    rows, start = [], 0
+    for seg in module.segments:
+        rows.append(f"| {clock(start)}–{clock(start + seg.minutes)} | {seg.title} | {KIND_WORDS[seg.kind]} | {seg.minutes} |")
+        start += seg.minutes
+    totals = ", ".join(f"{KIND_WORDS[k].lower()} {v}" for k, v in module.minutes_by_kind().items())
+    return "\n".join([
+        PLAN_START, "", f"**{module.summary}**", "",
+        "## Objectives", "", *[f"- {o}" for o in module.objectives], "",
+        "## Timed plan", "",
+        "| Time | Segment | Kind | Minutes |", "|---|---|---|---|", *rows,
+        f"| | **Total** ({totals}) | | **{start}** |", "",
+        "## Key points", "", *[f"- {k}" for k in module.key_points], "", PLAN_END,
+    ])
+
+
+def notes_with_plan(text: str, module: curriculum.Module) -> str:
+    """The facilitator notes with their timed plan block written anew (added after the title paragraph)."""
+    block = plan_markdown(module)
+    if PLAN_START in text and PLAN_END in text:
+        head, rest = text.split(PLAN_START, 1)
+        return head + block + rest.split(PLAN_END, 1)[1]
+    at = text.find("\n## ")
+    at = len(text) if at < 0 else at + 1
+    return text[:at] + block + "\n\n" + text[at:]
+
+
+def expected_notes() -> dict[Path, str]:
+    """Facilitator notes file -> its text with the current timed plan (only for notes that exist)."""
+    out = {}
+    for module in curriculum.modules():
+        path = FACILITATOR / f"{module.number:02d}_{module.slug}.md"
+        if path.exists():
+            out[path] = notes_with_plan(path.read_text(encoding="utf-8"), module)
+    return out
+
+
 def expected() -> dict[str, str]:
     """File name -> notebook text, for every notebook the content describes."""
     books = {LANDING: landing_notebook()}
@@ -101,6 +148,11 @@ def main(argv: list[str]) -> int:
             stale.append(name)
             if not check:
                 path.write_text(text, encoding="utf-8")
+    for path, text in expected_notes().items():
+        if path.read_text(encoding="utf-8") != text:
+            stale.append(f"../facilitator/{path.name}")
+            if not check:
+                path.write_text(text, encoding="utf-8")
     known = set(expected())
     extra = [p.name for p in NOTEBOOKS.glob("*.ipynb") if p.name not in known]
     if check:
@@ -110,7 +162,7 @@ def main(argv: list[str]) -> int:
             print(f"{name} has no content file")
         return 1 if stale or extra else 0
     for name in stale:
-        print(f"wrote notebooks/{name}")
+        print(f"wrote {('notebooks/' + name) if not name.startswith('../') else name[3:]}")
     return 0
 
 

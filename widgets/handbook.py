@@ -70,8 +70,14 @@ def _markdown(text: str) -> str:
 def module_section(module: curriculum.Module) -> str:
     notes_file = FACILITATOR / f"{module.number:02d}_{module.slug}.md"
     notes = notes_file.read_text(encoding="utf-8") if notes_file.exists() else ""
-    # the notes' own first heading repeats the module title
-    notes = "\n".join(line for line in notes.splitlines() if not line.startswith("# "))
+    # the notes' own first heading repeats the module title; the plan block repeats what is drawn below
+    from .build import PLAN_END, PLAN_START
+
+    if PLAN_START in notes and PLAN_END in notes:
+        head, rest = notes.split(PLAN_START, 1)
+        notes = head + rest.split(PLAN_END, 1)[1]
+    notes = "\n".join(line for line in notes.splitlines()
+                      if not line.startswith("# ") and not line.startswith("The objectives, timed plan and key points below"))
     objectives = "".join(f"<li>{html.escape(o)}</li>" for o in module.objectives)
     points = "".join(f"<li>{html.escape(p)}</li>" for p in module.key_points)
     return (
