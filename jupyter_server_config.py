@@ -23,3 +23,8 @@ c = get_config()  # noqa: F821 - provided by Jupyter when it reads this file
 c.FileContentsManager.pre_save_hook = strip_answers
 c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.open_browser = True
+# No network calls from JupyterLab either: no news feed, no update check, and an
+# extension manager that lists what is installed without asking an index.
+c.LabApp.news_url = None
+c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+c.LabApp.extension_manager = "readonly"

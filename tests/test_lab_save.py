@@ -8,6 +8,7 @@ import time
 import urllib.request
 
 import nbformat
+import pytest
 
 from conftest import ROOT, free_port
 from widgets.cli import lab_command, server_env
@@ -44,6 +45,44 @@ def test_a_save_from_jupyterlab_drops_outputs_and_widget_state(tmp_path):
         saved = (tmp_path / "01_welcome.ipynb").read_text()
         assert SENTINEL not in saved
         assert "widget-state" not in saved
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.browser
+def test_a_module_runs_in_jupyterlab_with_no_request_leaving_the_computer(tmp_path, visit):
+    shutil.copy(ROOT / "notebooks" / "01_welcome.ipynb", tmp_path / "01_welcome.ipynb")
+    port = free_port()
+    proc = subprocess.Popen(
+        lab_command("--no-browser", f"--port={port}", "--IdentityProvider.token=test-token",
+                    f"--ServerApp.root_dir={tmp_path}"),
+        cwd=ROOT, env=dict(server_env(), CLOSER_AGAIN_JOURNAL=str(tmp_path / "journal.sqlite3")),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        v = visit(1400, 1000)
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=test-token", timeout=2)  # noqa: S310
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+        v.page.goto(f"http://127.0.0.1:{port}/lab/tree/01_welcome.ipynb?token=test-token")
+        v.page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        # the kernel is started and idle before we run the cells, as a person would see in the status bar
+        v.page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=90_000)
+        v.page.get_by_role("menuitem", name="Run").click()
+        v.page.get_by_text("Run All Cells", exact=True).click()
+        v.page.wait_for_selector(".ca-toolbar", timeout=90_000)
+        v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
+        v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=30_000)
+        time.sleep(3)  # time for any news or update request JupyterLab would make
+        assert v.outside == []
+        assert v.page.get_by_text("Jupyter news").count() == 0
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -29,9 +29,13 @@ SHARE = Path(__file__).resolve().parent / "share"
 
 
 def server_env() -> dict[str, str]:
-    extra = os.environ.get("JUPYTER_PATH")
-    return dict(os.environ, PYTHONUNBUFFERED="1",
-                JUPYTER_PATH=os.pathsep.join(filter(None, [str(SHARE), extra])))
+    """Our Voila template (JUPYTER_PATH) and our JupyterLab page config (JUPYTER_CONFIG_PATH:
+    labconfig/page_config.json turns off JupyterLab's news and update prompts, which would go online)."""
+    def first(path: Path, name: str) -> str:
+        return os.pathsep.join(filter(None, [str(path), os.environ.get(name)]))
+
+    return dict(os.environ, PYTHONUNBUFFERED="1", JUPYTER_PATH=first(SHARE, "JUPYTER_PATH"),
+                JUPYTER_CONFIG_PATH=first(SHARE, "JUPYTER_CONFIG_PATH"))
 
 
 def voila_command(port: int, ip: str = "127.0.0.1") -> list[str]:
