@@ -257,3 +257,38 @@ def test_progress_draws_only_my_own_checkins(page, journal_file):
     assert "<svg" in pr.charts.value and "6.0" in pr.charts.value and "1.0" not in pr.charts.value
     page.picker.choose("b")
     assert "1.0" in pr.charts.value and "6.0" not in pr.charts.value
+
+
+# -- where I am: start and end self-ratings -------------------------------------------------
+
+def test_self_ratings_at_the_end_show_only_my_own_start_beside_them(journal_file):
+    from widgets.selfcheck import SelfCheck
+
+    start_page = ModulePage(1, journal_path=str(journal_file), partner_names="Sam, Alex")
+    start = start_page.exercise("where_i_am_start")
+    start_page.picker.choose("a")
+    start.fields[0].plus.click()
+    start.fields[0].plus.click()  # Sam: 2 at the start
+    start_page.picker.choose("b")
+    start.fields[0].box.value = "9"  # Alex: 9 at the start
+    assert Journal(journal_file).partner("a").get("selfcheck/start/close") == 2
+
+    end_page = ModulePage(10, journal_path=str(journal_file))
+    end = end_page.exercise("where_i_am_end")
+    assert isinstance(end, SelfCheck)
+    end_page.picker.choose("a")
+    end.fields[0].box.value = "5"
+    table = end.comparison.value
+    assert "<td>2</td><td>5</td>" in table  # Sam's own start and now
+    assert "9" not in table  # never the partner's
+    assert "not a tested measure" in end.body.children[0].value
+    end_page.picker.choose("b")
+    assert "<td>9</td><td>–</td>" in end.comparison.value
+
+
+def test_self_ratings_say_so_kindly_when_there_was_no_start(journal_file):
+    page = ModulePage(10, journal_path=str(journal_file), partner_names="Sam, Alex")
+    end = page.exercise("where_i_am_end")
+    page.picker.choose("a")
+    assert "did not answer these at the start" in end.comparison.value
+    assert "<script>" not in end.comparison.value

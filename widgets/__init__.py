@@ -4,7 +4,8 @@ Notebooks stay thin: they make a :class:`ModulePage` and display its parts.
 Content (texts, prompts, lists) lives in ``widgets/content``; answers live in
 the private journal (:mod:`widgets.journal`).
 """
-from . import activities, agreement, checkin, journal_panel, menu, progress, safety  # noqa: F401  (register exercise types)
+from . import (activities, agreement, checkin, journal_panel, menu, progress, safety,  # noqa: F401
+               selfcheck)  # (each registers its exercise types)
 from .landing import landing_html, show_landing
 from .page import ModulePage
 
