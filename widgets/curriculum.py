@@ -7,6 +7,7 @@ all read it from here.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import tomllib
 from dataclasses import dataclass, field
@@ -142,15 +143,20 @@ def next_module(number: int) -> Module | None:
 
 
 @functools.cache
-def data(name: str) -> dict:
-    """One of the shared content files, e.g. ``data("resources")``."""
+@functools.lru_cache(maxsize=None)
+def _content_file(name: str) -> dict:
     with (CONTENT_DIR / f"{name}.toml").open("rb") as fh:
         return tomllib.load(fh)
 
 
+def data(name: str) -> dict:
+    """One of the shared content files, e.g. ``data("resources")`` (a fresh copy: safe to change)."""
+    return copy.deepcopy(_content_file(name))
+
+
 def text(key: str, **values: str) -> str:
     """A short interface string from ``content/ui.toml`` (dotted key)."""
-    node = data("ui")
+    node = _content_file("ui")
     for part in key.split("."):
         node = node[part]
     return node.format(**values) if values else node

@@ -68,8 +68,6 @@ class Poll:
     labels: tuple[str, ...]    # what a person sees
 
 
-SCALE_LABELS_ENERGY = ("1 · very low", "2", "3", "4", "5 · lots")
-SCALE_LABELS_COMFORT = ("1 · not at all", "2", "3", "4", "5 · very")
 
 
 def polls(module_number: int) -> list[Poll]:
@@ -82,11 +80,11 @@ def polls(module_number: int) -> list[Poll]:
         if block["title"] not in titles:
             titles.append(block["title"])
     scale = tuple(str(i) for i in range(1, 6))
+    t, words = curriculum.text, curriculum.data("ui")["pulse"]
     return [
-        Poll(f"m{module_number}.energy", "How much energy do you have today?", scale, SCALE_LABELS_ENERGY),
-        Poll(f"m{module_number}.comfort", "How comfortable do you feel with today's topic?", scale,
-             SCALE_LABELS_COMFORT),
-        Poll(f"m{module_number}.next", "Which exercise would you like to do next?", tuple(titles), tuple(titles)),
+        Poll(f"m{module_number}.energy", t("pulse.energy"), scale, tuple(words["energy_labels"])),
+        Poll(f"m{module_number}.comfort", t("pulse.comfort"), scale, tuple(words["comfort_labels"])),
+        Poll(f"m{module_number}.next", t("pulse.next"), tuple(titles), tuple(titles)),
     ]
 
 
@@ -160,10 +158,14 @@ class PulseStore:
 
 # -- showing results -------------------------------------------------------------
 
+def _intro(key: str) -> str:
+    return (f"<h3>{html.escape(curriculum.text('pulse.heading'))}</h3>"
+            f"<p class='ca-help'>{html.escape(curriculum.text(key, n=str(MIN_ANSWERS)))}</p>")
+
+
 def results_html(poll: Poll, results: dict[str, int] | None) -> str:
     if results is None:
-        return (f'<p class="ca-help ca-pulse-waiting">The group\'s answers show here once at least '
-                f"{MIN_ANSWERS} people have answered.</p>")
+        return f'<p class="ca-help ca-pulse-waiting">{html.escape(curriculum.text("pulse.waiting", n=str(MIN_ANSWERS)))}</p>'
     total = sum(results.values())
     rows = []
     for option, label in zip(poll.options, poll.labels):
@@ -175,7 +177,7 @@ def results_html(poll: Poll, results: dict[str, int] | None) -> str:
             f'background:#2e6f73;margin:0 0.4em;vertical-align:middle" aria-hidden="true"></span>'
             f'<span class="ca-pulse-count">{n}</span></li>'
         )
-    return (f'<p class="ca-pulse-total">{total} answers</p>'
+    return (f'<p class="ca-pulse-total">{html.escape(curriculum.text("pulse.total", n=str(total)))}</p>'
             f'<ul class="ca-pulse-results" style="list-style:none;padding-left:0">{"".join(rows)}</ul>')
 
 
@@ -243,10 +245,10 @@ class PollCard(w.VBox):
         try:
             self._generation = self.store.answer(self.poll.id, option, self._mine, self._generation)
         except sqlite3.Error:
-            self.status.value = "Your answer could not be counted just now. Please try again."
+            self.status.value = html.escape(curriculum.text("pulse.not_counted"))
             return
         self._mine = option
-        self.status.value = "Thank you. Your answer is counted, without your name."
+        self.status.value = html.escape(curriculum.text("pulse.counted"))
         self.refresh()
 
     def refresh(self) -> None:
@@ -264,13 +266,7 @@ class Pulse(w.VBox):
         self.add_class("ca-pulse")
         self.store = store or PulseStore()
         self.cards = [PollCard(p, self.store) for p in polls(module_number)]
-        intro = w.HTML(
-            "<h3>Group pulse</h3><p class='ca-help'>Three quick questions for the whole group. "
-            "Answers are anonymous: only the number of people who chose each answer is kept, "
-            f"and the totals appear once at least {MIN_ANSWERS} people have answered. "
-            "You can change your answer, or skip any question.</p>",
-            layout=w.Layout(width="100%"),
-        )
+        intro = w.HTML(_intro("pulse.participant_intro"), layout=w.Layout(width="100%"))
         self.children = (intro, *self.cards)
         self._refresher = _Refresher(refresh_seconds)
         self._refresher.start(self.refresh)
@@ -295,17 +291,15 @@ class PulseResults(w.VBox):
         self.store = store or PulseStore()
         self.polls = polls(module_number)
         self.boxes = {p.id: w.HTML("", layout=w.Layout(width="100%")) for p in self.polls}
-        self.reset_button = w.Button(description="Clear the answers for a new session")
-        self.confirm_button = w.Button(description="Yes, clear them", button_style="danger",
+        self.reset_button = w.Button(description=curriculum.text("pulse.clear"))
+        self.confirm_button = w.Button(description=curriculum.text("pulse.clear_yes"), button_style="danger",
                                        layout=w.Layout(display="none"))
-        self.cancel_button = w.Button(description="Keep them", layout=w.Layout(display="none"))
+        self.cancel_button = w.Button(description=curriculum.text("pulse.clear_no"), layout=w.Layout(display="none"))
         self.message = w.HTML("").add_class("ca-help")
         self.reset_button.on_click(lambda _: self._ask(True))
         self.cancel_button.on_click(lambda _: self._ask(False))
         self.confirm_button.on_click(lambda _: self.reset())
-        parts = [w.HTML("<h3>Group pulse</h3><p class='ca-help'>Totals only, shown once at least "
-                        f"{MIN_ANSWERS} people have answered. Nothing here says who answered what.</p>",
-                        layout=w.Layout(width="100%"))]
+        parts = [w.HTML(_intro("pulse.facilitator_intro"), layout=w.Layout(width="100%"))]
         for poll in self.polls:
             parts += [w.HTML(f"<h4>{html.escape(poll.question)}</h4>"), self.boxes[poll.id]]
         parts += [w.HBox([self.reset_button, self.confirm_button, self.cancel_button],
@@ -319,12 +313,12 @@ class PulseResults(w.VBox):
         self.reset_button.layout.display = "none" if asking else ""
         self.confirm_button.layout.display = "" if asking else "none"
         self.cancel_button.layout.display = "" if asking else "none"
-        self.message.value = "Clear every answer to the group pulse?" if asking else ""
+        self.message.value = html.escape(curriculum.text("pulse.clear_ask")) if asking else ""
 
     def reset(self) -> None:
         self.store.reset()
         self._ask(False)
-        self.message.value = "Cleared. The pulse is ready for a new session."
+        self.message.value = html.escape(curriculum.text("pulse.cleared"))
         self.refresh()
 
     def refresh(self) -> None:
