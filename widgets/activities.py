@@ -515,7 +515,7 @@ class Log(Exercise):
                 if not isinstance(value, dict):
                     continue
                 described = "; ".join(
-                    f"{html.escape(f.label)}: {html.escape(', '.join(value[f.field_id]) if isinstance(value.get(f.field_id), list) else str(value.get(f.field_id)))}"
+                    f"{html.escape(f.label.rstrip(':'))}{'' if f.label.endswith('?') else ':'} {html.escape(', '.join(value[f.field_id]) if isinstance(value.get(f.field_id), list) else str(value.get(f.field_id)))}"
                     for f in self.form if value.get(f.field_id) not in (None, "", [])
                 )
                 rows.append(f"<li><strong>{html.escape(when[:10])}</strong>: {described}</li>")
