@@ -259,6 +259,25 @@ def test_progress_draws_only_my_own_checkins(page, journal_file):
     assert "1.0" in pr.charts.value and "6.0" not in pr.charts.value
 
 
+def test_progress_shows_the_couples_shared_wins_and_ladder_steps_from_module_6(journal_file):
+    six = ModulePage(6, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-20")
+    six.picker.choose("a")
+    ladder, log = six.exercise("touch_ladder"), six.exercise("setbacks_and_wins")
+    ladder.states[0].choose("Feels easy")
+    log.form[0].choose("A small win")
+    log.form[1].box.value = "We held hands through a whole film"
+    log.submit()
+    log.form[0].choose("A setback: information, not failure")
+    log.form[1].box.value = "A window of pain, we stopped"
+    log.submit()
+    ten = ModulePage(10, journal_path=str(journal_file), today="2026-11-22")
+    progress = ten.exercise("progress_over_weeks")
+    ten.picker.choose("b")  # shared: the other partner sees the same wins and steps
+    shown = progress.charts.value
+    assert "Small wins noted" in shown and ": 1" in shown and ": 2" not in shown  # a setback is not a win
+    assert "Steps on the ladder" in shown and "Feels easy" in shown
+
+
 # -- where I am: start and end self-ratings -------------------------------------------------
 
 def test_self_ratings_at_the_end_show_only_my_own_start_beside_them(journal_file):

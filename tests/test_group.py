@@ -106,6 +106,20 @@ def test_the_group_notebook_adds_the_pulse_and_no_links_away():
     assert all(not c.outputs for c in nb.cells if c.cell_type == "code")
 
 
+def test_every_group_page_ends_with_a_way_to_take_answers_home(journal_file, monkeypatch):
+    nb = g.group_notebook(3)
+    ids = [c.id for c in nb.cells]
+    assert ids.index("journal-tools") == ids.index("footer") - 1
+    from IPython.display import display  # noqa: F401 - the cell displays through it
+
+    from widgets import ModulePage
+    shown = []
+    monkeypatch.setattr("widgets.page.display", lambda obj: shown.append(obj))
+    page = ModulePage(3, journal_path=str(journal_file))
+    page.journal_tools()
+    assert [type(x).__name__ for x in shown] == ["JournalTools"]
+
+
 def test_participant_command_binds_localhost_unless_asked(tmp_path):
     cmd = g.participant_command(tmp_path / "nb.ipynb", 8866, "127.0.0.1", 20, tmp_path / "code")
     assert "--Voila.ip=127.0.0.1" in cmd

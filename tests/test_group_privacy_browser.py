@@ -37,6 +37,12 @@ def files_containing(text: str, roots: list[Path], since: float) -> list[str]:
     return hits
 
 
+def stored_journal(v, area: str) -> str:
+    return v.page.evaluate(
+        f"Object.keys(window.{area}).filter(k => k.startsWith('closer-again-journal'))"
+        f".map(k => window.{area}.getItem(k)).join('')")
+
+
 def test_answers_live_in_the_browser_and_survive_a_reload(group_dashboard, visit):
     started = time.time() - 1
     v = visit()
@@ -46,8 +52,9 @@ def test_answers_live_in_the_browser_and_survive_a_reload(group_dashboard, visit
     v.page.locator("textarea").nth(1).fill(SENTINEL)
     v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
     time.sleep(1.5)
-    stored = v.page.evaluate("window.localStorage.getItem('closer-again-journal-v1') || ''")
-    assert SENTINEL in stored
+    # not networked: pages run in the laptop's own browser, so the tab's sessionStorage holds them
+    assert SENTINEL in stored_journal(v, "sessionStorage")
+    assert stored_journal(v, "localStorage") == ""
     assert v.outside == []  # the storage widget's code comes from this computer too
 
     v.page.reload()
@@ -61,3 +68,34 @@ def test_answers_live_in_the_browser_and_survive_a_reload(group_dashboard, visit
     assert not (group_dashboard.home / "data" / "journal.sqlite3").exists()
     roots = [group_dashboard.home, Path("/tmp"), Path.home() / ".local" / "share" / "jupyter"]
     assert files_containing(SENTINEL, roots, since=started) == []
+
+
+def test_a_later_session_on_the_same_device_never_sees_earlier_answers(tmp_path, visit):
+    """Participants' own devices keep answers for the session (a reload, a locked phone), never after."""
+    first = Dashboard(tmp_path / "laptop", CLOSER_AGAIN_GROUP_MODE="1",
+                      CLOSER_AGAIN_GROUP_STORAGE="local", CLOSER_AGAIN_GROUP_SESSION="first")
+    first.start()
+    v = visit()
+    try:
+        v.open(first.url("01_welcome.ipynb"))
+        v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
+        v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+        v.page.locator("textarea").nth(1).fill(SENTINEL)
+        v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
+        time.sleep(1.5)
+        assert SENTINEL in stored_journal(v, "localStorage")
+    finally:
+        first.stop()
+    second = Dashboard(tmp_path / "laptop", CLOSER_AGAIN_GROUP_MODE="1",
+                       CLOSER_AGAIN_GROUP_STORAGE="local", CLOSER_AGAIN_GROUP_SESSION="second")
+    second.port = first.port  # the same address: the same browser storage
+    second.start()
+    try:
+        v.open(second.url("01_welcome.ipynb"))
+        v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
+        v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+        time.sleep(1.5)
+        assert all(t != SENTINEL for t in v.page.locator("textarea").evaluate_all("els => els.map(e => e.value)"))
+        assert SENTINEL not in stored_journal(v, "localStorage"), "the earlier session's copy is removed"
+    finally:
+        second.stop()

@@ -140,14 +140,23 @@ def _rate(journal_file, slot, ratings):
     PrivateAnswers(Journal(journal_file).partner(slot)).write({"ratings": ratings, "notes": {}})
 
 
+def both_press(page, reveal, maybe_a=False, maybe_b=False) -> None:
+    """As at one laptop: each partner chooses their own name, then presses their own button."""
+    for slot, maybe in (("a", maybe_a), ("b", maybe_b)):
+        page.picker.choose(slot)
+        reveal.partner_boxes[slot][0].value = maybe
+        assert reveal.press(slot)
+
+
 def test_reveal_needs_both_and_shows_only_shared_yeses(page, journal_file):
     _rate(journal_file, "a", {"kissing": YES, "oral": NO, "toys": YES, "hold_hands": MAYBE})
     _rate(journal_file, "b", {"kissing": YES, "oral": YES, "toys": NOT_NOW, "hold_hands": YES})
     reveal = Reveal(page, REVEAL_SPEC)
     page.picker.choose("a")
-    reveal.partner_boxes["a"][1].value = ""
     assert reveal.press("a")
     assert reveal.results.value == ""  # nothing until both have pressed
+    page.picker.choose("b")  # hand over: A's press is remembered, nothing shows yet
+    assert reveal.results.value == "" and "Waiting" in reveal.partner_boxes["a"][3].value
     reveal.partner_boxes["b"][0].value = True  # only B wants maybes: so none are shown
     assert reveal.press("b")
     shown = reveal.results.value
@@ -157,14 +166,27 @@ def test_reveal_needs_both_and_shows_only_shared_yeses(page, journal_file):
     assert not any(ch.isdigit() for ch in shown.replace("h4", "")), "no counts of anything"
 
 
+def test_one_partner_cannot_press_the_other_partners_button(page, journal_file):
+    """Otherwise A could rate everything Yes and read B's Yes and Maybe ratings alone."""
+    _rate(journal_file, "a", {"kissing": YES, "hold_hands": YES})
+    _rate(journal_file, "b", {"kissing": YES, "hold_hands": MAYBE})
+    reveal = Reveal(page, REVEAL_SPEC)
+    page.picker.choose("a")
+    for slot in ("a", "b"):
+        reveal.partner_boxes[slot][0].value = True
+    assert reveal.press("a")
+    assert not reveal.press("b")
+    assert "Choose your own name" in reveal.partner_boxes["b"][3].value
+    assert reveal.results.value == ""
+    page.set_active("")  # nobody at the page: nobody can press either
+    assert not reveal.press("b") and reveal.results.value == ""
+
+
 def test_reveal_includes_yes_and_maybe_only_when_both_choose(page, journal_file):
     _rate(journal_file, "a", {"hold_hands": MAYBE, "kissing": YES})
     _rate(journal_file, "b", {"hold_hands": YES, "kissing": YES})
     reveal = Reveal(page, REVEAL_SPEC)
-    page.picker.choose("b")
-    for slot in ("a", "b"):
-        reveal.partner_boxes[slot][0].value = True
-        reveal.press(slot)
+    both_press(page, reveal, maybe_a=True, maybe_b=True)
     assert "Holding hands" in reveal.results.value and "a Maybe" in reveal.results.value
 
 
@@ -172,12 +194,11 @@ def test_reveal_marks_what_is_newly_shared_since_last_time(page, journal_file):
     _rate(journal_file, "a", {"kissing": YES})
     _rate(journal_file, "b", {"kissing": YES})
     reveal = Reveal(page, REVEAL_SPEC)
-    page.picker.choose("a")
-    reveal.press("a"); reveal.press("b")
+    both_press(page, reveal)
     assert "new since last time" not in reveal.results.value
     _rate(journal_file, "a", {"kissing": YES, "long_hug": YES})
     _rate(journal_file, "b", {"kissing": YES, "long_hug": YES})
-    reveal.press("a"); reveal.press("b")
+    both_press(page, reveal)
     assert "A long hug" in reveal.results.value
     assert reveal.results.value.count("new since last time") == 1
 
@@ -190,8 +211,10 @@ def test_reveal_of_locked_answers_needs_the_passphrase(page, journal_file):
     reveal = Reveal(page, REVEAL_SPEC)
     page.picker.choose("b")
     assert not reveal.press("a")
+    reveal.partner_boxes["a"][1].value = "not my words"
+    assert not reveal.press("a")
     assert "does not open" in reveal.partner_boxes["a"][3].value
-    reveal.partner_boxes["a"][1].value = "my secret words"
+    reveal.partner_boxes["a"][1].value = "my secret words"  # the passphrase proves it is A
     assert reveal.press("a") and reveal.press("b")
     assert "Kissing" in reveal.results.value
 

@@ -382,3 +382,76 @@ def test_a_section_opens_and_closes_with_a_real_button():
     assert section.is_open and section.content.layout.display == "" and section.toggle.description == "▾ Words"
     section.is_open = False
     assert section.toggle.value is False
+
+
+def test_a_busy_journal_never_leaves_my_answers_on_screen_for_my_partner(page, journal_file):
+    import sqlite3
+
+    form = page.exercise("hopes")
+    page.picker.choose("a")
+    form.fields[0].box.value = "What I fear most"
+    other = sqlite3.connect(journal_file, isolation_level=None, timeout=0.1)
+    other.execute("BEGIN EXCLUSIVE")  # another window holds the file
+    try:
+        page.picker.choose("b")
+        assert form.fields[0].box.value == ""
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_the_page_stays_with_me_while_my_answer_is_not_saved(page, journal_file, monkeypatch):
+    from widgets.journal import JournalError, PartnerView
+
+    form = page.exercise("hopes")
+    page.picker.choose("a")
+
+    def full(*args, **kwargs):
+        raise JournalError("full", "There is no room left on this device to save.")
+
+    monkeypatch.setattr(PartnerView, "put", full)
+    form.fields[0].box.value = "kept, not lost"
+    page.picker.choose("b")
+    assert page.active == "a" and "not saved yet" in page.picker.state.value
+    assert form.fields[0].box.value == "kept, not lost"
+    monkeypatch.undo()
+    page.picker.choose("b")  # saved now, so the hand-over goes ahead
+    assert page.active == "b" and form.fields[0].box.value == ""
+    page.picker.choose("a")
+    assert form.fields[0].box.value == "kept, not lost"
+
+
+def test_half_typed_drafts_never_pass_to_the_next_person(journal_file):
+    p = ModulePage(4, journal_path=str(journal_file), partner_names="Sam, Alex")
+    builder, sorter, menu = p.exercise("meaningful_now"), p.exercise("regain_reinvent_safest"), p.exercise("private_menu")
+    p.picker.choose("a")
+    builder.own.value = "what I'm afraid to say"
+    sorter.own.value = "being touched on my scar"
+    menu.own_text.value = "an idea I half typed"
+    menu.pass_1.value = "my secret words"
+    p.picker.choose("b")
+    assert builder.own.value == sorter.own.value == menu.own_text.value == menu.pass_1.value == ""
+
+
+def test_a_journal_folder_that_cannot_be_made_gives_a_kind_message(tmp_path):
+    (tmp_path / "notadir").write_text("a file, not a folder")
+    p = ModulePage(1, journal_path=str(tmp_path / "notadir" / "journal.sqlite3"), partner_names="Sam, Alex")
+    p.picker.choose("a")
+    form = p.exercise("hopes")
+    assert "let us write to your journal" in form.message.value
+
+
+def test_odd_digits_in_a_scale_box_get_the_kind_message():
+    field = ScaleField("pain", "Pain")
+    field.box.value = "²"
+    assert field.value is None and "whole number" in field.kind_message.value
+
+
+def test_a_damaged_journal_is_set_aside_and_the_person_is_told(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    Journal(path).partner("a").put("m01/hopes/why_here", "old words")
+    with open(path, "r+b") as fh:
+        fh.write(b"\0" * 100)
+    p = ModulePage(1, journal_path=str(path), partner_names="Sam, Alex")
+    p.picker.choose("a")
+    assert "kept it aside" in p.picker.state.value and "unreadable" in p.picker.state.value

@@ -187,6 +187,7 @@ class ListBuilder(Exercise):
         self.list_view.children = rows or [_p("Nothing here yet.", "ca-help")]
 
     def load(self, saved: dict) -> None:
+        self.own.value = ""  # a half-typed draft never passes to the next person
         self.items = [str(i) for i in saved.get("items") or []]
         self._draw()
 
@@ -260,6 +261,7 @@ class Sorter(Exercise):
         self.summary.value = "".join(parts)
 
     def load(self, saved: dict) -> None:
+        self.own.value = ""  # a half-typed draft never passes to the next person
         self.own_items = [str(i) for i in saved.get("own_items") or []]
         placement = saved.get("placement") or {}
         self.placement = {str(k): v for k, v in placement.items() if v in self.groups}
@@ -520,7 +522,7 @@ class Log(Exercise):
                 )
                 rows.append(f"<li><strong>{html.escape(when[:10])}</strong>: {described}</li>")
             label = "Changes, oldest first" if len(rows) > 1 else "Written"
-            parts.append(f"<h4>Entry {eid}</h4><p class='ca-help'>{label}</p><ul>{''.join(rows)}</ul>")
+            parts.append(f"<h4>Entry {html.escape(eid)}</h4><p class='ca-help'>{label}</p><ul>{''.join(rows)}</ul>")
         self.view_log.value = "".join(parts) or html.escape("No entries yet.")
 
     def load(self, saved: dict) -> None:

@@ -338,11 +338,18 @@ class CalendarPlanner(Exercise):
         return data
 
     def load(self, saved: dict) -> None:
-        rhythm = saved.get("rhythm") or {}
-        self.weekday.value = rhythm.get("weekday", "Sunday")
-        self.time.value = rhythm.get("time", "19:00")
-        self.frequency.value = rhythm.get("frequency", "Every week")
-        self.timezone.value = rhythm.get("timezone", default_timezone(self.page.country))
-        revisit = saved.get("revisit_date")
-        self.revisit.value = _dt.date.fromisoformat(revisit) if revisit else None
+        rhythm = saved.get("rhythm") if isinstance(saved.get("rhythm"), dict) else {}
+
+        def pick(control, value, fallback):  # a value from an old or edited file falls back to the default
+            control.value = value if value in control.options else fallback
+
+        pick(self.weekday, rhythm.get("weekday"), "Sunday")
+        pick(self.time, rhythm.get("time"), "19:00")
+        pick(self.frequency, rhythm.get("frequency"), "Every week")
+        zone = rhythm.get("timezone")
+        self.timezone.value = zone if zone in zoneinfo.available_timezones() else default_timezone(self.page.country)
+        try:
+            self.revisit.value = _dt.date.fromisoformat(saved.get("revisit_date") or "")
+        except (TypeError, ValueError):
+            self.revisit.value = None
         self.link.value = ""

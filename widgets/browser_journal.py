@@ -3,13 +3,16 @@
 In a group session the kernels run on the facilitator's laptop. So that no
 answer is ever written to its disk, logs or temp files, a participant's page
 keeps its journal in an in-memory SQLite database, mirrored after every change
-into the browser's own storage (``localStorage``) by a small widget. A reload
-brings it back from the browser; "Save a copy of my answers" still downloads
-it for use at home.
+into the browser's own storage by a small widget, under a key that is new for
+every session. A reload brings it back from the browser; "Save a copy of my
+answers" downloads it for use at home. Phones and laptops of participants
+(``--network``) use ``localStorage``; pages opened on the facilitator's own
+laptop use ``sessionStorage``, which the browser drops when the tab closes.
 """
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -18,37 +21,65 @@ import traitlets
 
 from .journal import Journal
 
-STORAGE_KEY = "closer-again-journal-v1"
+STORAGE_PREFIX = "closer-again-journal-v1"
+SESSION_ENV = "CLOSER_AGAIN_GROUP_SESSION"   # a random id, new for every group session
+STORAGE_ENV = "CLOSER_AGAIN_GROUP_STORAGE"   # "local": participants' own devices; "session": this computer
 TABLES = ("partners", "answers", "history")
 
+# Kept per session: a reload in the session brings answers back; a later session on the
+# same device (a clinic tablet, the facilitator's laptop) never sees them, and on load
+# every older session's copy is removed from the device. Without --network the pages
+# run in the laptop's own browser, so its sessionStorage is used: gone with the tab.
 _ESM = """
-const KEY = "%s";
+function area(model) {
+  return model.get("storage_area") === "local" ? window.localStorage : window.sessionStorage;
+}
 function render({ model, el }) {
   el.setAttribute("aria-hidden", "true");
   el.style.display = "none";
+  const key = model.get("storage_key");
   let stored = null;
-  try { stored = window.localStorage.getItem(KEY); } catch (e) { stored = null; }
+  try {
+    for (const store of [window.localStorage, window.sessionStorage]) {
+      for (const k of Object.keys(store)) {
+        if (k.startsWith("%s") && k !== key) store.removeItem(k);
+      }
+    }
+    stored = area(model).getItem(key);
+  } catch (e) { stored = null; }
   model.set("from_browser", stored || "{}");
   model.set("loaded", true);
   model.save_changes();
   model.on("change:to_browser", () => {
-    try { window.localStorage.setItem(KEY, model.get("to_browser")); model.set("stored_ok", true); }
+    try { area(model).setItem(key, model.get("to_browser")); model.set("stored_ok", true); }
     catch (e) { model.set("stored_ok", false); }
     model.save_changes();
   });
 }
 export default { render };
-""" % STORAGE_KEY
+""" % STORAGE_PREFIX
+
+
+def storage_key() -> str:
+    session = "".join(ch for ch in os.environ.get(SESSION_ENV, "") if ch.isalnum())[:64]
+    return f"{STORAGE_PREFIX}-{session or 'default'}"
 
 
 class BrowserStore(anywidget.AnyWidget):
     """Carries the journal between the kernel's memory and the browser's storage."""
 
     _esm = _ESM
+    storage_key = traitlets.Unicode("").tag(sync=True)
+    storage_area = traitlets.Unicode("session").tag(sync=True)
     from_browser = traitlets.Unicode("").tag(sync=True)
     to_browser = traitlets.Unicode("").tag(sync=True)
     loaded = traitlets.Bool(False).tag(sync=True)
     stored_ok = traitlets.Bool(True).tag(sync=True)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("storage_key", storage_key())
+        kwargs.setdefault("storage_area", "local" if os.environ.get(STORAGE_ENV) == "local" else "session")
+        super().__init__(**kwargs)
 
     def __repr__(self) -> str:
         return "<Closer Again: answers kept in this browser>"

@@ -129,13 +129,19 @@ class Exercise(w.VBox):
         return self.page.journal.partner(self.page.active)
 
     def refresh(self) -> None:
-        """Reload for the active partner (or hide everything if nobody is active)."""
+        """Reload for the active partner (or hide everything if nobody is active).
+
+        The card is emptied first, so whatever goes wrong while reading, it never
+        goes on showing the previous person's answers.
+        """
         self._loading = True
         try:
             self._pending.clear()
             self.status.reset()
             self.retry.layout.display = "none"
             self.message.value = ""
+            self.clear()
+            self.visited = False
             view = self.view()
             if view is None:
                 self.scope_line.value = ""
@@ -155,10 +161,27 @@ class Exercise(w.VBox):
                 self.load(saved)
                 self.visited = bool(saved) or self.skipped
         except JournalError as err:
+            self.clear()
             self.message.value = html.escape(err.message)
         finally:
             self._loading = False
         self.children = self._layout()
+
+    def blank(self, message: str) -> None:
+        """Show nothing but a kind message (used when a card could not load)."""
+        self._loading = True
+        try:
+            self.clear()
+        except Exception:  # noqa: BLE001 - the card is hidden below whatever went wrong
+            pass
+        finally:
+            self._loading = False
+        self.message.value = html.escape(message)
+        self.children = (self.heading, self.scope_line, self.message)
+
+    @property
+    def unsaved(self) -> bool:
+        return bool(self._pending)
 
     def set_skipped(self, skipped: bool) -> None:
         self.skipped = skipped

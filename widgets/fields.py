@@ -251,7 +251,7 @@ class ScaleField(Field):
         text = change["new"].strip()
         if text == "":
             number = None
-        elif text.isdigit() and self.minimum <= int(text) <= self.maximum:
+        elif text.isascii() and text.isdigit() and self.minimum <= int(text) <= self.maximum:
             number = int(text)
         else:
             self.kind_message.value = html.escape(

@@ -287,6 +287,7 @@ def group_notebook(module_number: int) -> nbformat.NotebookNode:
     cells = []
     for cell in nb.cells:
         if cell.get("id") == "footer":
+            cells.append(build._code("journal-tools", "page.journal_tools()"))
             cell = build._code("footer", "from IPython.display import HTML, display\n\n"
                                          "display(HTML(page.footer_html()))")
         cells.append(cell)
@@ -528,7 +529,11 @@ class GroupSession:
         write_private(session_path(), json.dumps({
             "module": self.module.number, "url": self.url, "code": self.code, "group": self.group,
         }))
-        env = server_env(**{GROUP_MODE_ENV: "1", GROUP_DIR_ENV: str(group_dir())})
+        from .browser_journal import SESSION_ENV, STORAGE_ENV
+
+        env = server_env(**{GROUP_MODE_ENV: "1", GROUP_DIR_ENV: str(group_dir()),
+                            SESSION_ENV: secrets.token_hex(8),
+                            STORAGE_ENV: "local" if self.network else "session"})
         out = self.log if self.log is not None else subprocess.DEVNULL
         self.participants = subprocess.Popen(
             participant_command(notebook, self.port, "0.0.0.0" if self.network else "127.0.0.1", self.group,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import json
 import os
 import sqlite3
@@ -150,16 +151,20 @@ class Journal:
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
-        paths.ensure_private_dir(self.path.parent)
-        paths.ensure_private_file(self.path)
         try:
-            db = self._open()
-        except sqlite3.DatabaseError as exc:
-            err = _classify(exc)
-            if err.kind != "corrupt":
-                raise err from exc
-            self._set_aside_corrupt()
-            db = self._open()
+            paths.ensure_private_dir(self.path.parent)
+            paths.ensure_private_file(self.path)
+            try:
+                db = self._open()
+            except sqlite3.DatabaseError as exc:
+                err = _classify(exc)
+                if err.kind != "corrupt":
+                    raise err from exc
+                self._set_aside_corrupt()
+                db = self._open()
+        except OSError as exc:  # the folder or file itself: a full disk, a read-only or missing drive
+            kind = "full" if exc.errno == errno.ENOSPC else "readonly"
+            raise JournalError(kind, KIND_MESSAGES[kind]) from exc
         self._db = db
         return db
 

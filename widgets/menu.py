@@ -246,6 +246,7 @@ class PrivateMenu(Exercise):
 
     def clear(self) -> None:
         self._show({"ratings": {}, "notes": {}})
+        self.pass_1.value = self.pass_2.value = self.own_text.value = ""  # drafts never pass to the next person
 
     def _show(self, data: dict) -> None:
         self._loading_menu = True
@@ -404,8 +405,7 @@ class Reveal(Exercise):
         self.body.children = [
             w.HTML("<p>Each of you presses your own button. Nothing shows until both have pressed. "
                    "Then you both see the same list, at the same time.</p>"
-                   "<p class='ca-help'>Matches only show ideas you both welcome, so say Yes only where you mean it. "
-                   "If you want to be sure only you can agree to a reveal, lock your answers with a passphrase.</p>"),
+                   f"<p class='ca-help'>{html.escape(curriculum.text('menu_reveal.how'))}</p>"),
             *rows, self.results, self.hide_button]
         self.status.layout.display = "none"
         self.skip_button.layout.display = ""
@@ -414,10 +414,15 @@ class Reveal(Exercise):
         return ""
 
     def refresh(self) -> None:
-        self.reset()
+        """A new person at the page: names update; who has already pressed stays (in memory only)."""
         names = self._names()
+        if not self.page.active:
+            self.results.value = ""
         for slot, (include, passphrase, button, state) in self.partner_boxes.items():
             button.description = f"{names[slot]}: show our matches"
+            passphrase.value = ""
+            button.disabled = slot in self.ready
+            state.value = html.escape(curriculum.text("menu_reveal.waiting")) if slot in self.ready else ""
         self.children = self._layout()
 
     def _names(self) -> dict[str, str]:
@@ -437,16 +442,21 @@ class Reveal(Exercise):
             button.disabled = False
 
     def press(self, slot: str) -> bool:
+        """A partner agrees to the reveal: only while they are the one using the page, or with their passphrase."""
         include, passphrase, button, state = self.partner_boxes[slot]
         answers = PrivateAnswers(self.page.journal.partner(slot))
+        proven = bool(passphrase.value) and answers.locked
+        if self.page.active != slot and not proven:
+            state.value = html.escape(curriculum.text("menu_reveal.own_name_first"))
+            return False
         try:
             data = answers.read(passphrase.value or None)
         except WrongPassphrase:
-            state.value = html.escape("That passphrase does not open the answers. Try again.")
+            state.value = html.escape(curriculum.text("menu_reveal.wrong_passphrase"))
             return False
         passphrase.value = ""
         self.ready[slot] = {"ratings": data.get("ratings", {}), "maybe": include.value}
-        state.value = html.escape("Ready. Waiting for the other button." if len(self.ready) < 2 else "Ready.")
+        state.value = html.escape(curriculum.text("menu_reveal.waiting") if len(self.ready) < 2 else "")
         button.disabled = True
         if len(self.ready) == 2:
             self.show_matches()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import os
+import sys
 
 import ipywidgets as w
 import traitlets
@@ -20,6 +21,7 @@ from IPython.display import HTML, display
 
 from . import curriculum, style
 from .disclosure import Disclosure
+from .errors import report as report_error
 from .exercise import EXERCISE_TYPES, Exercise
 from .journal import PARTNER_SLOTS, Journal, JournalError
 
@@ -228,6 +230,10 @@ class PartnerPicker(w.VBox):
             self.state.value = html.escape(curriculum.text("who.active", name=self.page.active_name))
         else:
             self.state.value = html.escape(curriculum.text("who.nobody"))
+        recovered = getattr(self.page.journal, "recovered_from", None)
+        if recovered:
+            self.state.value += ('<p class="ca-note" role="status">'
+                                 + html.escape(curriculum.text("who.recovered", path=str(recovered))) + "</p>")
 
     def choose(self, slot: str) -> None:
         """What a click on a name does (handy in tests)."""
@@ -311,12 +317,23 @@ class ModulePage(traitlets.HasTraits):
         focus = (self.focus_condition or "").strip().lower()
         return next((t for t in curriculum.condition_stop_rules() if focus and focus in t.lower()), "")
 
-    def set_active(self, slot: str) -> None:
+    def set_active(self, slot: str) -> bool:
+        """Hand the page to ``slot`` ("" for nobody). Refused, kindly, while an answer is not saved yet."""
+        unsaved = [e for e in self.exercises if e.unsaved and not e.flush()]
+        if unsaved and slot != self.active:
+            self.picker.sync()
+            self.picker.state.value = html.escape(curriculum.text("who.unsaved"))
+            return False
         self.active = slot
         self.picker.sync()
         for exercise in self.exercises:
-            exercise.refresh()
+            try:
+                exercise.refresh()
+            except Exception:  # noqa: BLE001 - one broken card must not keep showing someone's answers
+                report_error(sys.exc_info()[1], f"load {exercise.exercise_id}")
+                exercise.blank(curriculum.text("exercise.could_not_load"))
         self._update_progress()
+        return True
 
     def register(self, exercise: Exercise) -> None:
         self.exercises.append(exercise)
@@ -355,6 +372,13 @@ class ModulePage(traitlets.HasTraits):
         display(self.toolbar)
         if hasattr(self.journal, "store"):
             display(self.journal.store)
+            display(HTML(f'<p class="ca-note">{html.escape(curriculum.text("group.keep_note"))}</p>'))
+
+    def journal_tools(self) -> None:
+        """'Your journal' (save a copy, bring it back, erase) on any page: in a group session, at the end."""
+        spec = dict(curriculum.module(1).exercise("journal"))
+        if self.module.number != 1 and not any(e.exercise_id == "journal" for e in self.exercises):
+            display(EXERCISE_TYPES["journal"](self, spec))
 
     def who(self) -> None:
         display(self.picker)

@@ -42,13 +42,18 @@ def weekly_checkin_means(view, today: _dt.date, measure: str) -> list[tuple[_dt.
     return weeks
 
 
-def wins_by_week(view, today: _dt.date) -> list[tuple[_dt.date, int]]:
+def wins_by_week(view_for, today: _dt.date) -> list[tuple[_dt.date, int]]:
+    """Entries of a wins log (Module 6) whose kind is a win, counted by week.
+
+    ``view_for(block)`` gives the journal space the block is kept in (the couple's
+    shared space for a shared log, the person's own for a private one).
+    """
     dates = []
-    for prefix, _block in _exercise_prefixes("log"):
+    for prefix, block in _exercise_prefixes("log"):
         if "wins" not in prefix:
             continue
-        for key, value in view.items(prefix + "entries/").items():
-            if isinstance(value, dict) and "win" in str(value).lower() and value.get("date"):
+        for key, value in view_for(block).items(prefix + "entries/").items():
+            if isinstance(value, dict) and "win" in str(value.get("kind", "")).lower() and value.get("date"):
                 try:
                     dates.append(_dt.date.fromisoformat(value["date"]))
                 except ValueError:
@@ -61,10 +66,10 @@ def wins_by_week(view, today: _dt.date) -> list[tuple[_dt.date, int]]:
     return weeks
 
 
-def ladder_states(view) -> list[tuple[str, str]]:
+def ladder_states(view_for) -> list[tuple[str, str]]:
     steps = []
     for prefix, block in _exercise_prefixes("ladder"):
-        saved = view.items(prefix)
+        saved = view_for(block).items(prefix)
         for i, step in enumerate(block.get("items", []), start=1):
             steps.append((step["title"], saved.get(f"{prefix}step{i}") or "Not yet"))
     return steps
@@ -102,7 +107,9 @@ def line_chart(points, title: str, ylim=(0, 10)) -> str:
 
 @register("progress")
 class Progress(Exercise):
-    """Charts of the active partner's own journal. Nothing from the other partner."""
+    """Charts from the journal: the person's own check-ins, and the couple's shared wins and ladder.
+
+    Nothing from the other partner's private space."""
 
     def build(self) -> None:
         self.show_kinds = list(self.spec.get("show", ["checkins", "wins", "ladder"]))
@@ -118,6 +125,12 @@ class Progress(Exercise):
 
     def load(self, saved: dict) -> None:
         self.draw()
+
+    def space_of(self, block: dict):
+        """Where a block's answers are kept, for the person at the page: shared, or their own."""
+        if block.get("scope") == "shared":
+            return self.page.journal.shared()
+        return self.page.journal.partner(self.page.active)
 
     def draw(self) -> None:
         view = self.view()
@@ -140,13 +153,13 @@ class Progress(Exercise):
             else:
                 parts.append(f"<p>{html.escape('No check-ins in the last eight weeks yet. That is fine.')}</p>")
         if "wins" in self.show_kinds:
-            wins = wins_by_week(view, today)
+            wins = wins_by_week(self.space_of, today)
             if any(n for _, n in wins):
                 words = ", ".join(f"{d.strftime('%d %b')}: {n}" for d, n in wins)
                 parts.append("<h4>Small wins noted, by week</h4>"
                              f"<p>{html.escape(words)}</p>")
         if "ladder" in self.show_kinds:
-            steps = ladder_states(view)
+            steps = ladder_states(self.space_of)
             if any(state != "Not yet" for _, state in steps):
                 rows = "".join(f"<tr><th scope='row'>{html.escape(t)}</th><td>{html.escape(s)}</td></tr>"
                                for t, s in steps)
