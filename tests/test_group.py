@@ -211,13 +211,15 @@ def test_the_pulse_file_holds_only_anonymous_counts(group_dir):
     db = sqlite3.connect(store.path)
     tables = {name: [col[1] for col in db.execute(f"PRAGMA table_info({name})")]
               for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"counts": ["poll", "option", "count"], "meta": ["key", "value"]}
+    assert tables == {"counts": ["poll", "option", "count"], "shown": ["poll", "option", "count"],
+                      "meta": ["key", "value"]}
     # no hidden row order either: rows come back sorted by poll and option, whatever the answer order
     assert db.execute("SELECT * FROM counts").fetchall() == [
         ("m1.energy", "1", 1), ("m1.energy", "3", 2), ("m1.energy", "5", 1), ("m1.next", "Today's check-in", 1)]
     with pytest.raises(sqlite3.OperationalError):
         db.execute("SELECT rowid FROM counts")
-    assert db.execute("SELECT * FROM meta").fetchall() == [("generation", 0)]
+    assert db.execute("SELECT * FROM meta").fetchall() == [  # numbers of answers, never who or when
+        ("changes:m1.energy", 4), ("changes:m1.next", 1), ("generation", 0)]
     db.close()
     assert sorted(x.name for x in group_dir.iterdir()) == ["pulse.sqlite3"]  # no journal, no log, no temp file
 
@@ -248,3 +250,30 @@ def test_facilitator_dashboard_notebook_is_thin(tmp_path, group_dir):
     assert "8:59" in agenda.timers[0].clock.value and "time left" in agenda.timers[0].clock.value
     agenda.tick(600)
     assert "Time is up" in agenda.timers[0].clock.value
+
+
+def test_shown_totals_move_on_only_in_steps_of_three_so_no_single_choice_shows(group_dir):
+    store = p.PulseStore()
+    energy = p.polls(1)[0]
+    for option in ("4", "4", "2"):
+        store.answer(energy.id, option)
+    assert store.results(energy) == {"1": 0, "2": 1, "3": 0, "4": 2, "5": 0}
+    store.answer(energy.id, "5")  # a fourth person taps: the totals do not move yet
+    assert store.results(energy) == {"1": 0, "2": 1, "3": 0, "4": 2, "5": 0}
+    store.answer(energy.id, "1")
+    assert store.results(energy)["5"] == 0
+    store.answer(energy.id, "1")  # three new answers since: now all of them show at once
+    assert store.results(energy) == {"1": 2, "2": 1, "3": 0, "4": 2, "5": 1}
+
+
+def test_a_reloaded_page_moves_its_vote_instead_of_adding_one(group_dir):
+    first = p.Pulse(1, refresh_seconds=0)
+    first.card("m1.energy").choices.value = "4"
+    kept = first.memory.to_browser  # what the browser keeps
+    assert p.PulseStore().counts("m1.energy") == {"4": 1}
+    again = p.Pulse(1, refresh_seconds=0)  # the same browser, after a reload
+    again.memory.from_browser = kept
+    assert again.card("m1.energy").choices.value == "4"
+    assert p.PulseStore().counts("m1.energy") == {"4": 1}
+    again.card("m1.energy").choices.value = "2"
+    assert p.PulseStore().counts("m1.energy") == {"2": 1}

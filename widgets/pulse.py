@@ -4,15 +4,21 @@ Only anonymous counts are stored, on the facilitator's laptop, in a small
 SQLite file (``pulse.sqlite3`` in the group folder)::
 
     counts(poll, option, count)     -- no person, no time, no order
-    meta(key, value)                -- one number: how many times it was reset
+    shown(poll, option, count)      -- the totals pages show (see below)
+    meta(key, value)                -- how many times it was reset; per poll, how many
+                                       answers or changes came in, and at which the
+                                       shown totals last moved on
 
 The table has no row ids (``WITHOUT ROWID``), so not even the order in which
 options were first chosen can be read from it. Results are only ever shown as
-totals, and only once at least :data:`MIN_ANSWERS` people have answered a poll.
+totals, and only once at least :data:`MIN_ANSWERS` people have answered a poll;
+after that, the shown totals move on only in steps of at least three answers or
+changes, so someone watching the totals cannot see what one person just chose.
 
-A participant who changes their answer on the same page moves their one vote
-(the old option goes down by one, the new one up by one, in one transaction).
-The page remembers its own choice in the kernel's memory only.
+A participant who changes their answer moves their one vote (the old option
+goes down by one, the new one up by one, in one transaction). The browser
+remembers its own choices (:class:`PulseMemory`), so a reload or a second tab
+moves that vote too instead of adding one.
 
     from widgets.pulse import Pulse
     display(Pulse(3))               # a participant's page, in a group session
@@ -22,13 +28,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import json
 import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import anywidget
 import ipywidgets as w
 import platformdirs
+import traitlets
 
 from . import curriculum, paths
 
@@ -42,6 +51,11 @@ SCHEMA = (
     " poll TEXT NOT NULL, option TEXT NOT NULL, count INTEGER NOT NULL CHECK (count >= 0),"
     " PRIMARY KEY (poll, option)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+    # the totals every page shows: they change only after at least MIN_ANSWERS new answers or changes,
+    # so watching the totals never shows what one person just chose
+    "CREATE TABLE IF NOT EXISTS shown ("
+    " poll TEXT NOT NULL, option TEXT NOT NULL, count INTEGER NOT NULL CHECK (count >= 0),"
+    " PRIMARY KEY (poll, option)) WITHOUT ROWID",
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0)",
 )
 
@@ -128,6 +142,8 @@ class PulseStore:
                                (poll, previous))
                 db.execute("INSERT INTO counts (poll, option, count) VALUES (?, ?, 1) "
                            "ON CONFLICT (poll, option) DO UPDATE SET count = count + 1", (poll, option))
+                db.execute("INSERT INTO meta (key, value) VALUES (?, 1) "
+                           "ON CONFLICT (key) DO UPDATE SET value = value + 1", (f"changes:{poll}",))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -139,18 +155,52 @@ class PulseStore:
             rows = db.execute("SELECT option, count FROM counts WHERE poll = ? AND count > 0", (poll,))
             return dict(rows.fetchall())
 
+    def _meta(self, db, key: str) -> int:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else 0
+
+    def _shown(self, db, poll: str) -> dict[str, int]:
+        return dict(db.execute("SELECT option, count FROM shown WHERE poll = ?", (poll,)).fetchall())
+
     def results(self, poll: Poll) -> dict[str, int] | None:
-        """Totals per option, in the poll's order; ``None`` while fewer than three answered."""
-        counts = self.counts(poll.id)
-        if sum(counts.values()) < MIN_ANSWERS:
+        """The totals to show, per option in the poll's order; ``None`` while fewer than three answered.
+
+        They move on only once at least three answers (or changes) have come in since the
+        totals last changed, for every page at once, so no one can see what one person chose.
+        """
+        with self._db() as db:
+            changes, shown_at = self._meta(db, f"changes:{poll.id}"), self._meta(db, f"shown_at:{poll.id}")
+            shown = self._shown(db, poll.id)
+            if (not shown or changes - shown_at >= MIN_ANSWERS) and changes >= MIN_ANSWERS:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    changes, shown_at = self._meta(db, f"changes:{poll.id}"), self._meta(db, f"shown_at:{poll.id}")
+                    counts = dict(db.execute("SELECT option, count FROM counts WHERE poll = ?",
+                                             (poll.id,)).fetchall())
+                    shown = self._shown(db, poll.id)
+                    if (not shown or changes - shown_at >= MIN_ANSWERS) and sum(counts.values()) >= MIN_ANSWERS:
+                        db.execute("DELETE FROM shown WHERE poll = ?", (poll.id,))
+                        db.executemany("INSERT INTO shown (poll, option, count) VALUES (?, ?, ?)",
+                                       [(poll.id, o, n) for o, n in counts.items()])
+                        db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                   (f"shown_at:{poll.id}", changes))
+                        shown = counts
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+        if sum(shown.values()) < MIN_ANSWERS:
             return None
-        return {option: counts.get(option, 0) for option in poll.options}
+        return {option: shown.get(option, 0) for option in poll.options}
 
     def reset(self) -> None:
         """Clear every count (between sessions). Pages that answered before count as new."""
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM counts")
+            db.execute("DELETE FROM shown")
+            db.execute("DELETE FROM meta WHERE key != 'generation'")
             db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
             db.execute("COMMIT")
             db.execute("VACUUM")
@@ -214,6 +264,47 @@ class _Refresher:
             self._task = None
 
 
+_MEMORY_ESM = """
+function area(model) {
+  return model.get("storage_area") === "local" ? window.localStorage : window.sessionStorage;
+}
+function render({ model, el }) {
+  el.setAttribute("aria-hidden", "true");
+  el.style.display = "none";
+  const key = model.get("storage_key");
+  let stored = null;
+  try { stored = area(model).getItem(key); } catch (e) { stored = null; }
+  model.set("from_browser", stored || "{}");
+  model.save_changes();
+  model.on("change:to_browser", () => {
+    try { area(model).setItem(key, model.get("to_browser")); } catch (e) { /* not kept: fine */ }
+  });
+}
+export default { render };
+"""
+
+
+class PulseMemory(anywidget.AnyWidget):
+    """What this browser chose in the polls, kept in the browser, so a reload or a second tab
+    moves its vote instead of adding one. The laptop keeps only the counts."""
+
+    _esm = _MEMORY_ESM
+    storage_key = traitlets.Unicode("").tag(sync=True)
+    storage_area = traitlets.Unicode("session").tag(sync=True)
+    from_browser = traitlets.Unicode("").tag(sync=True)
+    to_browser = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, **kwargs):
+        from .browser_journal import STORAGE_ENV, storage_key
+
+        kwargs.setdefault("storage_key", storage_key().replace("journal", "pulse"))
+        kwargs.setdefault("storage_area", "local" if os.environ.get(STORAGE_ENV) == "local" else "session")
+        super().__init__(**kwargs)
+
+    def __repr__(self) -> str:
+        return "<Closer Again: this browser's poll choices>"
+
+
 class PollCard(w.VBox):
     """One poll on a participant's page: the choices, then the group's totals."""
 
@@ -234,6 +325,7 @@ class PollCard(w.VBox):
         self.results.add_class("ca-pulse-shown")
         self._mine: str | None = None
         self._generation: int | None = None
+        self.on_vote = None
         self.choices.observe(self._chosen, "value")
         self.children = (self.question, self.choices, self.status, self.results)
         self.refresh()
@@ -249,7 +341,15 @@ class PollCard(w.VBox):
             return
         self._mine = option
         self.status.value = html.escape(curriculum.text("pulse.counted"))
+        if self.on_vote is not None:
+            self.on_vote()
         self.refresh()
+
+    def remember(self, option: str, generation: int) -> None:
+        """This browser's earlier choice (after a reload): shown, not counted again."""
+        if option in self.poll.options and self._mine is None:
+            self._mine, self._generation = option, generation
+            self.choices.value = option
 
     def refresh(self) -> None:
         text = results_html(self.poll, self.store.results(self.poll))
@@ -267,9 +367,27 @@ class Pulse(w.VBox):
         self.store = store or PulseStore()
         self.cards = [PollCard(p, self.store) for p in polls(module_number)]
         intro = w.HTML(_intro("pulse.participant_intro"), layout=w.Layout(width="100%"))
-        self.children = (intro, *self.cards)
+        self.memory = PulseMemory()
+        self.memory.observe(self._recalled, "from_browser")
+        for card in self.cards:
+            card.on_vote = self._remember
+        self.children = (intro, *self.cards, self.memory)
         self._refresher = _Refresher(refresh_seconds)
         self._refresher.start(self.refresh)
+
+    def _remember(self) -> None:
+        self.memory.to_browser = json.dumps(
+            {c.poll.id: [c._mine, c._generation] for c in self.cards if c._mine is not None})
+
+    def _recalled(self, change) -> None:
+        try:
+            data = json.loads(change["new"] or "{}")
+        except ValueError:
+            return
+        for card in self.cards:
+            entry = data.get(card.poll.id) if isinstance(data, dict) else None
+            if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int):
+                card.remember(str(entry[0]), entry[1])
 
     def card(self, poll_id: str) -> PollCard:
         return next(c for c in self.cards if c.poll.id == poll_id)
