@@ -311,3 +311,12 @@ def test_self_ratings_say_so_kindly_when_there_was_no_start(journal_file):
     page.picker.choose("a")
     assert "did not answer these at the start" in end.comparison.value
     assert "<script>" not in end.comparison.value
+
+
+def test_an_own_item_that_is_too_long_is_refused_kindly_and_kept_in_the_box(page):
+    lb = ListBuilder(page, spec("list_builder", suggestions=["A"], prompt="Add"))
+    page.picker.choose("a")
+    lb.own.value = "x" * 250
+    lb.add(lb.own.value)
+    assert lb.items == [] and lb.own.value == "x" * 250
+    assert "50 characters longer" in lb.message.value

@@ -174,10 +174,10 @@ def test_answering_again_on_one_page_moves_the_vote(group_dir):
     card = p.PollCard(energy, store)
     others = [p.PollCard(energy, store) for _ in range(2)]
     for other in others:
-        other.choices.value = "3"
-    card.choices.value = "1"
-    card.choices.value = "5"
-    card.choices.value = "5"
+        other.choose("3")
+    card.choose("1")
+    card.choose("5")
+    card.choose("5")
     assert store.counts(energy.id) == {"3": 2, "5": 1}
     card.refresh()
     assert "3 answers" in card.results.value
@@ -188,7 +188,7 @@ def test_reset_clears_and_old_answers_do_not_go_negative(group_dir):
     energy = p.polls(1)[0]
     cards = [p.PollCard(energy, store) for _ in range(3)]
     for c in cards:
-        c.choices.value = "4"
+        c.choose("4")
     assert store.results(energy)["4"] == 3
     results = p.PulseResults(1, store, refresh_seconds=0)
     results.reset_button.click()
@@ -197,7 +197,7 @@ def test_reset_clears_and_old_answers_do_not_go_negative(group_dir):
     assert store.counts(energy.id) == {}
     assert "at least 3 people" in results.boxes[energy.id].value
     # a page that answered before the reset: its change now counts as a new answer
-    cards[0].choices.value = "2"
+    cards[0].choose("2")
     assert store.counts(energy.id) == {"2": 1}
 
 
@@ -227,7 +227,7 @@ def test_the_pulse_file_holds_only_anonymous_counts(group_dir):
 def test_the_participant_pulse_shows_three_polls(group_dir):
     pulse = p.Pulse(1, refresh_seconds=0)
     assert [c.poll.id for c in pulse.cards] == ["m1.energy", "m1.comfort", "m1.next"]
-    pulse.card("m1.comfort").choices.value = "5"
+    pulse.card("m1.comfort").choose("5")
     assert p.PulseStore().counts("m1.comfort") == {"5": 1}
     assert "counted" in pulse.card("m1.comfort").status.value
 
@@ -268,12 +268,12 @@ def test_shown_totals_move_on_only_in_steps_of_three_so_no_single_choice_shows(g
 
 def test_a_reloaded_page_moves_its_vote_instead_of_adding_one(group_dir):
     first = p.Pulse(1, refresh_seconds=0)
-    first.card("m1.energy").choices.value = "4"
+    first.card("m1.energy").choose("4")
     kept = first.memory.to_browser  # what the browser keeps
     assert p.PulseStore().counts("m1.energy") == {"4": 1}
     again = p.Pulse(1, refresh_seconds=0)  # the same browser, after a reload
     again.memory.from_browser = kept
-    assert again.card("m1.energy").choices.value == "4"
+    assert again.card("m1.energy").chosen == "4"
     assert p.PulseStore().counts("m1.energy") == {"4": 1}
-    again.card("m1.energy").choices.value = "2"
+    again.card("m1.energy").choose("2")
     assert p.PulseStore().counts("m1.energy") == {"2": 1}

@@ -133,8 +133,8 @@ def test_poll_shows_nothing_below_three_answers_then_the_totals(session, visit):
     # a reload does not add a vote: the browser remembers its choice, and moves it
     pages[1].page.reload()
     pages[1].page.wait_for_selector(".ca-toolbar", timeout=90_000)
-    poll_card(pages[1], ENERGY).get_by_role("button", name="4", exact=True).wait_for(timeout=30_000)
-    time.sleep(2)  # the browser hands back its earlier choice
+    # the browser hands back its earlier choice: shown as chosen, not counted again
+    poll_card(pages[1], ENERGY).get_by_role("button", name="✓ 4", exact=True).wait_for(timeout=30_000)
     answer(pages[1], "3")
     answer(pages[2], "3")
     # three changes since the totals last moved: now they move, all at once, and still add up to three

@@ -27,7 +27,15 @@ def _p(text: str, cls: str = "") -> w.HTML:
 
 
 def _own_item(text: str) -> str:
-    return " ".join(text.split())[:MAX_OWN_ITEM]
+    return " ".join(text.split())
+
+
+def too_long(item: str, limit: int = MAX_OWN_ITEM) -> str:
+    """A kind message when an item is over the limit (the words stay in the box), else ""."""
+    if len(item) <= limit:
+        return ""
+    return (f"That is {len(item) - limit:,} characters longer than one item can be ({limit:,}). "
+            "Your words are still in the box: shorten them, then add them.")
 
 
 # -- myth or fact ------------------------------------------------------------------
@@ -156,6 +164,9 @@ class ListBuilder(Exercise):
         if not item:
             self.message.value = html.escape("Type a few words first, then press 'Add to the list'.")
             return
+        if too_long(item):
+            self.message.value = html.escape(too_long(item))
+            return
         self.message.value = ""
         if item not in self.items:
             self.items.append(item)
@@ -230,6 +241,9 @@ class Sorter(Exercise):
         item = _own_item(text)
         if not item:
             self.message.value = html.escape("Type a few words first, then press 'Add it'.")
+            return
+        if too_long(item):
+            self.message.value = html.escape(too_long(item))
             return
         self.message.value = ""
         if item not in self.all_items():

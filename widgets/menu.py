@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from . import curriculum
+from .activities import too_long
 from .disclosure import Disclosure
 from .exercise import Exercise, register
 from .fields import SingleChoiceField, TextField
@@ -344,9 +345,12 @@ class PrivateMenu(Exercise):
             "Your answers are hidden. Hand the device over. The next person chooses their own name above.")
 
     def add_own(self, text: str) -> None:
-        words = " ".join(text.split())[:120]
+        words = " ".join(text.split())
         if not words:
             self.message.value = html.escape("Type a few words first.")
+            return
+        if too_long(words, 120):
+            self.message.value = html.escape(too_long(words, 120))
             return
         shared = self.page.journal.shared()
         own = shared.get(OWN_ITEMS, []) or []

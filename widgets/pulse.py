@@ -40,6 +40,7 @@ import platformdirs
 import traitlets
 
 from . import curriculum, paths
+from .fields import SingleChoiceField
 
 GROUP_DIR_ENV = "CLOSER_AGAIN_GROUP_DIR"
 PULSE_FILENAME = "pulse.sqlite3"
@@ -306,20 +307,16 @@ class PulseMemory(anywidget.AnyWidget):
 
 
 class PollCard(w.VBox):
-    """One poll on a participant's page: the choices, then the group's totals."""
+    """One poll on a participant's page: large choice buttons (the chosen one marked ✓), then the totals."""
 
     def __init__(self, poll: Poll, store: PulseStore):
         super().__init__(layout=w.Layout(width="100%"))
         self.poll = poll
         self.store = store
         self.add_class("ca-pulse-poll")
-        self.question = w.HTML(f"<h4>{html.escape(poll.question)}</h4>", layout=w.Layout(width="100%"))
-        self.choices = w.ToggleButtons(
-            options=list(zip(poll.labels, poll.options)), value=None,
-            description=poll.question, style={"description_width": "0px", "button_width": "auto"},
-            layout=w.Layout(width="100%", flex_flow="row wrap"),
-        )
-        self.choices.add_class("ca-sr-label")
+        self.choices = SingleChoiceField(poll.id, poll.question, options=poll.labels)
+        self._option_of = dict(zip(poll.labels, poll.options))
+        self._label_of = dict(zip(poll.options, poll.labels))
         self.status = w.HTML("").add_class("ca-help")
         self.results = w.HTML("", layout=w.Layout(width="100%"))
         self.results.add_class("ca-pulse-shown")
@@ -327,17 +324,30 @@ class PollCard(w.VBox):
         self._generation: int | None = None
         self.on_vote = None
         self.choices.observe(self._chosen, "value")
-        self.children = (self.question, self.choices, self.status, self.results)
+        self.children = (self.choices, self.status, self.results)
         self.refresh()
 
+    def choose(self, option: str) -> None:
+        """What a tap on an answer does (handy in tests)."""
+        self.choices.choose(self._label_of[option])
+
+    @property
+    def chosen(self) -> str | None:
+        return self._option_of.get(self.choices.value)
+
     def _chosen(self, change) -> None:
-        option = change["new"]
-        if option is None or option == self._mine:
+        option = self._option_of.get(change["new"])
+        if option is None:  # pressing the chosen answer again: a vote stays counted, and stays marked
+            if self._mine is not None:
+                self.choices.show(self._label_of[self._mine])
+            return
+        if option == self._mine:
             return
         try:
             self._generation = self.store.answer(self.poll.id, option, self._mine, self._generation)
         except sqlite3.Error:
             self.status.value = html.escape(curriculum.text("pulse.not_counted"))
+            self.choices.show(self._label_of.get(self._mine))
             return
         self._mine = option
         self.status.value = html.escape(curriculum.text("pulse.counted"))
@@ -349,7 +359,7 @@ class PollCard(w.VBox):
         """This browser's earlier choice (after a reload): shown, not counted again."""
         if option in self.poll.options and self._mine is None:
             self._mine, self._generation = option, generation
-            self.choices.value = option
+            self.choices.show(self._label_of[option])
 
     def refresh(self) -> None:
         text = results_html(self.poll, self.store.results(self.poll))
