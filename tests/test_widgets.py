@@ -185,7 +185,7 @@ def test_a_failed_save_keeps_the_answer_and_retry_saves_it(page, journal_file, m
     page.picker.choose("a")
     real_put = PartnerView.put
 
-    def full(self, key, value):
+    def full(self, key, value, keep_history=True):
         raise JournalError("full", "There is no room left on this device to save.")
 
     monkeypatch.setattr(PartnerView, "put", full)
@@ -455,3 +455,16 @@ def test_a_damaged_journal_is_set_aside_and_the_person_is_told(tmp_path):
     p = ModulePage(1, journal_path=str(path), partner_names="Sam, Alex")
     p.picker.choose("a")
     assert "kept it aside" in p.picker.state.value and "unreadable" in p.picker.state.value
+
+
+def test_words_typed_and_then_deleted_are_not_kept(page, journal_file):
+    import sqlite3
+
+    form = page.exercise("hopes")
+    page.picker.choose("a")
+    for text in ("something I regret writing", "something", ""):
+        form.fields[0].box.value = text
+    db = sqlite3.connect(journal_file)
+    assert "regret" not in repr(db.execute("SELECT * FROM history").fetchall())
+    assert "regret" not in repr(db.execute("SELECT * FROM answers").fetchall())
+    db.close()

@@ -473,6 +473,8 @@ class Ladder(Exercise):
 class Log(Exercise):
     """Dated entries. Changing an entry keeps the old version, so the log shows what changed and when."""
 
+    keeps_history = True
+
     def build(self) -> None:
         self.form = [make_field(spec) for spec in self.spec["fields"]]
         self.entries: dict[str, dict] = {}

@@ -54,6 +54,9 @@ class SaveStatus(w.HTML):
 class Exercise(w.VBox):
     """Base card. Subclasses build ``self.body`` and override ``load``."""
 
+    #: keep earlier versions of each answer (only where the page shows them, as the log does):
+    #: otherwise words someone typed and deleted are not kept anywhere
+    keeps_history = False
     skipped = traitlets.Bool(False)
     #: True once anything is answered or the exercise is skipped (for progress)
     visited = traitlets.Bool(False)
@@ -206,7 +209,7 @@ class Exercise(w.VBox):
         stamp = None
         try:
             for field_id in list(self._pending):
-                stamp = view.put(self.key_prefix + field_id, self._pending[field_id])
+                stamp = view.put(self.key_prefix + field_id, self._pending[field_id], keep_history=self.keeps_history)
                 del self._pending[field_id]
         except JournalError as err:
             self.status.show_failed(err.message)
