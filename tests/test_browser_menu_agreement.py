@@ -43,10 +43,15 @@ def test_two_partners_rate_privately_and_see_only_shared_yeses(dashboard, visit)
     v.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     v.open(dashboard.url("04_beyond_intercourse.ipynb"))
 
+    reveal = v.page.locator(".ca-card").filter(has_text="Show our matches").last
     choose(v, "Partner 1")
     open_section(v, "Words")
     rate(v, BOTH_WANT, "Yes")
     rate(v, ONLY_B_WANTS, "No")
+    # Partner 1 agrees to the reveal, as themselves, then hands over
+    reveal.get_by_role("button", name="Partner 1: show our matches").click()
+    reveal.get_by_text("Waiting for the other button").wait_for(timeout=20_000)
+    assert reveal.get_by_text(BOTH_WANT).count() == 0, "nothing shows before both have pressed"
     v.page.get_by_role("button", name="I'm done: hide my answers and hand over").click()
     v.page.wait_for_function("() => !document.body.innerText.includes('✓ No')", timeout=20_000)
 
@@ -58,12 +63,6 @@ def test_two_partners_rate_privately_and_see_only_shared_yeses(dashboard, visit)
     assert "✓ No" not in v.page.content()
     rate(v, BOTH_WANT, "Yes")
     rate(v, ONLY_B_WANTS, "Yes")
-    v.page.get_by_role("button", name="I'm done: hide my answers and hand over").click()
-
-    reveal = v.page.locator(".ca-card").filter(has_text="Show our matches").last
-    reveal.get_by_role("button", name="Partner 1: show our matches").click()
-    reveal.get_by_text("Waiting for the other button").wait_for(timeout=20_000)
-    assert reveal.get_by_text(BOTH_WANT).count() == 0, "nothing shows before both have pressed"
     reveal.get_by_role("button", name="Partner 2: show our matches").click()
     reveal.get_by_text("Ideas you both said Yes to").wait_for(timeout=20_000)
     result = reveal.locator("[role=status]")
