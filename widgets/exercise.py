@@ -139,7 +139,7 @@ class Exercise(w.VBox):
         """
         self._loading = True
         try:
-            self._pending.clear()
+            # answers not saved yet stay waiting (the page hands over to no one else meanwhile)
             self.status.reset()
             self.retry.layout.display = "none"
             self.message.value = ""
@@ -163,6 +163,10 @@ class Exercise(w.VBox):
                 self.clear()
                 self.load(saved)
                 self.visited = bool(saved) or self.skipped
+                if self._pending:  # back after hiding the page: what was typed is shown and saved now
+                    self.load({**saved, **self._pending})
+                    self._loading = False
+                    self.flush()
         except JournalError as err:
             self.clear()
             self.message.value = html.escape(err.message)

@@ -425,6 +425,8 @@ class Reveal(Exercise):
         for slot, (include, passphrase, button, state) in self.partner_boxes.items():
             button.description = f"{names[slot]}: show our matches"
             passphrase.value = ""
+            if slot not in self.ready:  # each person ticks their own choice, after choosing their name
+                include.value = False
             button.disabled = slot in self.ready
             state.value = html.escape(curriculum.text("menu_reveal.waiting")) if slot in self.ready else ""
         self.children = self._layout()

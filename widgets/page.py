@@ -261,6 +261,7 @@ class ModulePage(traitlets.HasTraits):
             self.journal.on_restore.append(self._restored)
         self.country = country
         self.exercises: list[Exercise] = []
+        self._unsaved_owner = ""  # whose answers are waiting to be saved, if any
         self.toolbar = Toolbar(country)
         self.picker = PartnerPicker(self)
         self._seed_names(split_names(partner_names))
@@ -319,11 +320,14 @@ class ModulePage(traitlets.HasTraits):
 
     def set_active(self, slot: str) -> bool:
         """Hand the page to ``slot`` ("" for nobody). Refused, kindly, while an answer is not saved yet."""
-        unsaved = [e for e in self.exercises if e.unsaved and not e.flush()]
-        if unsaved and slot != self.active:
+        unsaved = [e for e in self.exercises if e.unsaved and (not self.active or not e.flush())]
+        owner = self._unsaved_owner or self.active
+        if unsaved and slot not in ("", owner):
+            # the page may always be hidden; it goes to someone else only once these answers are saved
             self.picker.sync()
             self.picker.state.value = html.escape(curriculum.text("who.unsaved"))
             return False
+        self._unsaved_owner = owner if unsaved else ""
         self.active = slot
         self.picker.sync()
         for exercise in self.exercises:
