@@ -168,7 +168,9 @@ def test_export_import_and_erase_from_the_dashboard(dashboard, visit, tmp_path):
     choose(v, "Partner 2")
     assert v.page.locator("textarea").nth(1).input_value() == ""
 
-    # bring the copy back
+    # bring the copy back; the button reads as words, not escape codes
+    shown = v.page.evaluate("() => getComputedStyle(document.querySelector('.ca-upload'), '::before').content")
+    assert shown == '"Bring back a saved copy…"'
     with v.page.expect_file_chooser() as chooser:
         v.page.get_by_role("button", name="Bring back a saved copy").click()
     chooser.value.set_files(str(saved))

@@ -42,7 +42,7 @@ class JournalTools(Exercise):
                                    description=t("journal.import_label"), layout=w.Layout(width="auto"))
         # the stock button appends a file count, "(0)"; our style sheet shows the words alone
         self.upload.add_class("ca-upload")
-        upload_words = json.dumps(t("journal.import_label") + "…")
+        upload_words = json.dumps(t("journal.import_label") + "…", ensure_ascii=False)  # CSS reads \u2026 literally
         self.upload_style = w.HTML(f"<style>.ca-upload::before {{ content: {upload_words}; }}</style>")
         self.upload.observe(self._kind(lambda _: self.import_upload()), "value")
         self.erase_mine_button = w.Button(description=t("journal.erase_mine"))
