@@ -37,6 +37,14 @@ def files_containing(text: str, roots: list[Path], since: float) -> list[str]:
     return hits
 
 
+def type_as_partner_1(v, text: str) -> None:
+    v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
+    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    v.page.locator("textarea").nth(1).fill(text)
+    v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
+    time.sleep(1.5)  # the browser has stored it
+
+
 def stored_journal(v, area: str) -> str:
     return v.page.evaluate(
         f"Object.keys(window.{area}).filter(k => k.startsWith('closer-again-journal'))"
@@ -47,11 +55,7 @@ def test_answers_live_in_the_browser_and_survive_a_reload(group_dashboard, visit
     started = time.time() - 1
     v = visit()
     v.open(group_dashboard.url("01_welcome.ipynb"))
-    v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
-    v.page.locator("textarea").nth(1).fill(SENTINEL)
-    v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
-    time.sleep(1.5)
+    type_as_partner_1(v, SENTINEL)
     # not networked: pages run in the laptop's own browser, so the tab's sessionStorage holds them
     assert SENTINEL in stored_journal(v, "sessionStorage")
     assert stored_journal(v, "localStorage") == ""
@@ -78,11 +82,7 @@ def test_a_later_session_on_the_same_device_never_sees_earlier_answers(tmp_path,
     v = visit()
     try:
         v.open(first.url("01_welcome.ipynb"))
-        v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-        v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
-        v.page.locator("textarea").nth(1).fill(SENTINEL)
-        v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
-        time.sleep(1.5)
+        type_as_partner_1(v, SENTINEL)
         assert SENTINEL in stored_journal(v, "localStorage")
     finally:
         first.stop()

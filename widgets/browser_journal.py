@@ -38,11 +38,12 @@ function render({ model, el }) {
   el.setAttribute("aria-hidden", "true");
   el.style.display = "none";
   const key = model.get("storage_key");
+  const family = model.get("family");
   let stored = null;
   try {
     for (const store of [window.localStorage, window.sessionStorage]) {
       for (const k of Object.keys(store)) {
-        if (k.startsWith("%s") && k !== key) store.removeItem(k);
+        if (k.startsWith(family) && k !== key) store.removeItem(k);
       }
     }
     stored = area(model).getItem(key);
@@ -57,18 +58,19 @@ function render({ model, el }) {
   });
 }
 export default { render };
-""" % STORAGE_PREFIX
+"""
 
 
-def storage_key() -> str:
+def storage_key(family: str = STORAGE_PREFIX) -> str:
     session = "".join(ch for ch in os.environ.get(SESSION_ENV, "") if ch.isalnum())[:64]
-    return f"{STORAGE_PREFIX}-{session or 'default'}"
+    return f"{family}-{session or 'default'}"
 
 
 class BrowserStore(anywidget.AnyWidget):
-    """Carries the journal between the kernel's memory and the browser's storage."""
+    """Carries text between the kernel's memory and the browser's storage (this session's key only)."""
 
     _esm = _ESM
+    family = traitlets.Unicode(STORAGE_PREFIX).tag(sync=True)
     storage_key = traitlets.Unicode("").tag(sync=True)
     storage_area = traitlets.Unicode("session").tag(sync=True)
     from_browser = traitlets.Unicode("").tag(sync=True)
@@ -77,7 +79,7 @@ class BrowserStore(anywidget.AnyWidget):
     stored_ok = traitlets.Bool(True).tag(sync=True)
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("storage_key", storage_key())
+        kwargs.setdefault("storage_key", storage_key(kwargs.get("family", STORAGE_PREFIX)))
         kwargs.setdefault("storage_area", "local" if os.environ.get(STORAGE_ENV) == "local" else "session")
         super().__init__(**kwargs)
 

@@ -34,10 +34,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-import anywidget
 import ipywidgets as w
 import platformdirs
-import traitlets
 
 from . import curriculum, paths
 from .fields import SingleChoiceField
@@ -265,45 +263,12 @@ class _Refresher:
             self._task = None
 
 
-_MEMORY_ESM = """
-function area(model) {
-  return model.get("storage_area") === "local" ? window.localStorage : window.sessionStorage;
-}
-function render({ model, el }) {
-  el.setAttribute("aria-hidden", "true");
-  el.style.display = "none";
-  const key = model.get("storage_key");
-  let stored = null;
-  try { stored = area(model).getItem(key); } catch (e) { stored = null; }
-  model.set("from_browser", stored || "{}");
-  model.save_changes();
-  model.on("change:to_browser", () => {
-    try { area(model).setItem(key, model.get("to_browser")); } catch (e) { /* not kept: fine */ }
-  });
-}
-export default { render };
-"""
+def PulseMemory():  # noqa: N802 - reads as the thing it makes (a BrowserStore)
+    """What this browser chose in the polls, kept in the browser (this session only), so a
+    reload or a second tab moves its vote instead of adding one. The laptop keeps only counts."""
+    from .browser_journal import BrowserStore
 
-
-class PulseMemory(anywidget.AnyWidget):
-    """What this browser chose in the polls, kept in the browser, so a reload or a second tab
-    moves its vote instead of adding one. The laptop keeps only the counts."""
-
-    _esm = _MEMORY_ESM
-    storage_key = traitlets.Unicode("").tag(sync=True)
-    storage_area = traitlets.Unicode("session").tag(sync=True)
-    from_browser = traitlets.Unicode("").tag(sync=True)
-    to_browser = traitlets.Unicode("").tag(sync=True)
-
-    def __init__(self, **kwargs):
-        from .browser_journal import STORAGE_ENV, storage_key
-
-        kwargs.setdefault("storage_key", storage_key().replace("journal", "pulse"))
-        kwargs.setdefault("storage_area", "local" if os.environ.get(STORAGE_ENV) == "local" else "session")
-        super().__init__(**kwargs)
-
-    def __repr__(self) -> str:
-        return "<Closer Again: this browser's poll choices>"
+    return BrowserStore(family="closer-again-pulse-v1")
 
 
 class PollCard(w.VBox):
