@@ -8,7 +8,6 @@ the couple's shared space.
 from __future__ import annotations
 
 import asyncio
-import datetime as _dt
 import html
 
 import ipywidgets as w

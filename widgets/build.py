@@ -91,20 +91,13 @@ def landing_notebook() -> nbformat.NotebookNode:
 
 
 def plan_markdown(module: curriculum.Module) -> str:
-    """The module's timed plan as a Markdown table, with clock times from the start of the session."""
-    from .handbook import KIND_WORDS, clock
+    """The block at the top of a module's facilitator notes: summary, objectives, timed plan, key points."""
+    from .handbook import timed_plan_markdown
 
-    rows, start = [], 0
-    for seg in module.segments:
-        rows.append(f"| {clock(start)}–{clock(start + seg.minutes)} | {seg.title} | {KIND_WORDS[seg.kind]} | {seg.minutes} |")
-        start += seg.minutes
-    totals = ", ".join(f"{KIND_WORDS[k].lower()} {v}" for k, v in module.minutes_by_kind().items())
     return "\n".join([
         PLAN_START, "", f"**{module.summary}**", "",
         "## Objectives", "", *[f"- {o}" for o in module.objectives], "",
-        "## Timed plan", "",
-        "| Time | Segment | Kind | Minutes |", "|---|---|---|---|", *rows,
-        f"| | **Total** ({totals}) | | **{start}** |", "",
+        "## Timed plan", "", timed_plan_markdown(module), "",
         "## Key points", "", *[f"- {k}" for k in module.key_points], "", PLAN_END,
     ])
 

@@ -125,11 +125,7 @@ class Exercise(w.VBox):
 
     def view(self):
         """The journal space this exercise writes to, for whoever is active."""
-        if not self.page.active:
-            return None
-        if self.scope == "shared":
-            return self.page.journal.shared()
-        return self.page.journal.partner(self.page.active)
+        return self.page.space(self.scope)
 
     def refresh(self) -> None:
         """Reload for the active partner (or hide everything if nobody is active).
@@ -150,7 +146,6 @@ class Exercise(w.VBox):
                 self.scope_line.value = ""
                 self.message.value = html.escape(self.blocked_reason())
                 self.skipped = False
-                self.clear()
             else:
                 if self.scope == "shared":
                     self.scope_line.value = html.escape(curriculum.text("exercise.shared"))
@@ -160,11 +155,10 @@ class Exercise(w.VBox):
                     )
                 saved = {k[len(self.key_prefix):]: v for k, v in view.items(self.key_prefix).items()}
                 self.skipped = bool(saved.pop(SKIPPED, False))
-                self.clear()
-                self.load(saved)
+                # back after hiding the page with an answer unsaved: what was typed shows, and is saved now
+                self.load({**saved, **self._pending})
                 self.visited = bool(saved) or self.skipped
-                if self._pending:  # back after hiding the page: what was typed is shown and saved now
-                    self.load({**saved, **self._pending})
+                if self._pending:
                     self._loading = False
                     self.flush()
         except JournalError as err:

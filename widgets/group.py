@@ -587,8 +587,7 @@ class GroupSession:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(timeout=10)
-        for name in ("access-code",):
-            (self.folder / name).unlink(missing_ok=True)
+        (self.folder / "access-code").unlink(missing_ok=True)
         session_path().unlink(missing_ok=True)
         self.participants = self.facilitator = None
 

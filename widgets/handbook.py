@@ -36,21 +36,24 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def timed_plan_html(module: curriculum.Module) -> str:
+def timed_plan_markdown(module: curriculum.Module) -> str:
+    """The module's timed plan as a Markdown table, clock times from the start of the session.
+
+    The one place the plan is laid out: the facilitator notes carry it as it is
+    (``widgets.build``), and the handbook renders it to HTML.
+    """
     rows, start = [], 0
     for seg in module.segments:
-        end = start + seg.minutes
-        rows.append(
-            f"<tr><td>{clock(start)}–{clock(end)}</td><td>{html.escape(seg.title)}</td>"
-            f"<td>{KIND_WORDS[seg.kind]}</td><td>{seg.minutes}</td></tr>"
-        )
-        start = end
-    totals = ", ".join(f"{KIND_WORDS[k].lower()} {v} min" for k, v in module.minutes_by_kind().items())
-    return (
-        "<table><tr><th>Time</th><th>Segment</th><th>Kind</th><th>Minutes</th></tr>"
-        + "".join(rows)
-        + f"<tr><th colspan='3'>Total ({html.escape(totals)})</th><th>{start}</th></tr></table>"
-    )
+        title = seg.title.replace("|", "\\|")  # a bar would split the table cell
+        rows.append(f"| {clock(start)}–{clock(start + seg.minutes)} | {title} | {KIND_WORDS[seg.kind]} | {seg.minutes} |")
+        start += seg.minutes
+    totals = ", ".join(f"{KIND_WORDS[k].lower()} {v}" for k, v in module.minutes_by_kind().items())
+    return "\n".join(["| Time | Segment | Kind | Minutes |", "|---|---|---|---|", *rows,
+                      f"| | **Total** ({totals}) | | **{start}** |"])
+
+
+def timed_plan_html(module: curriculum.Module) -> str:
+    return _markdown(timed_plan_markdown(module))
 
 
 def schedule_html() -> str:

@@ -27,7 +27,7 @@ from .activities import too_long
 from .disclosure import Disclosure
 from .exercise import Exercise, register
 from .fields import SingleChoiceField, TextField
-from .journal import Journal, JournalError, PartnerView
+from .journal import JournalError, PartnerView
 
 PREFIX = "menu/"
 RATINGS = "menu/ratings"
@@ -152,7 +152,7 @@ class PrivateMenu(Exercise):
         self.key_prefix = PREFIX
 
     def build(self) -> None:
-        content = curriculum.data("menu")
+        content = self.content = curriculum.data("menu")
         t = content
         self.kind_names = dict(content["kinds"])
         self.items = menu_items()
@@ -200,9 +200,8 @@ class PrivateMenu(Exercise):
         guide = ""
         if item.get("energy"):
             guide = f"Energy: {item['energy']}. Movement: {item['mobility']}."
-        rating = SingleChoiceField(f"rate_{item['id']}", item["text"], help=guide,
-                                   options=curriculum.data("menu")["ratings"])
-        note = TextField(f"note_{item['id']}", curriculum.data("menu")["note_label"], max_chars=300, rows=1)
+        rating = SingleChoiceField(f"rate_{item['id']}", item["text"], help=guide, options=self.content["ratings"])
+        note = TextField(f"note_{item['id']}", self.content["note_label"], max_chars=300, rows=1)
         rating.observe(lambda ch, i=item["id"]: self.rate(i, ch["new"]), "value")
         note.observe(lambda ch, i=item["id"]: self.note(i, ch["new"]), "value")
         self.rating_fields[item["id"]] = rating

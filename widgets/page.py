@@ -318,6 +318,12 @@ class ModulePage(traitlets.HasTraits):
         focus = (self.focus_condition or "").strip().lower()
         return next((t for t in curriculum.condition_stop_rules() if focus and focus in t.lower()), "")
 
+    def space(self, scope: str):
+        """The journal space for ``scope`` ("shared" or "private") and whoever is at the page; None if nobody."""
+        if not self.active:
+            return None
+        return self.journal.shared() if scope == "shared" else self.journal.partner(self.active)
+
     def set_active(self, slot: str) -> bool:
         """Hand the page to ``slot`` ("" for nobody). Refused, kindly, while an answer is not saved yet."""
         unsaved = [e for e in self.exercises if e.unsaved and (not self.active or not e.flush())]
@@ -380,9 +386,8 @@ class ModulePage(traitlets.HasTraits):
 
     def journal_tools(self) -> None:
         """'Your journal' (save a copy, bring it back, erase) on any page: in a group session, at the end."""
-        spec = dict(curriculum.module(1).exercise("journal"))
-        if self.module.number != 1 and not any(e.exercise_id == "journal" for e in self.exercises):
-            display(EXERCISE_TYPES["journal"](self, spec))
+        if not any(e.exercise_id == "journal" for e in self.exercises):  # Module 1 has it already
+            display(EXERCISE_TYPES["journal"](self, dict(curriculum.module(1).exercise("journal"))))
 
     def who(self) -> None:
         display(self.picker)

@@ -13,7 +13,6 @@ import io
 import ipywidgets as w
 
 from . import curriculum
-from .activities import LADDER_STATES
 from .checkin import checkin_history
 from .errors import kindly
 from .exercise import Exercise, register
@@ -127,10 +126,8 @@ class Progress(Exercise):
         self.draw()
 
     def space_of(self, block: dict):
-        """Where a block's answers are kept, for the person at the page: shared, or their own."""
-        if block.get("scope") == "shared":
-            return self.page.journal.shared()
-        return self.page.journal.partner(self.page.active)
+        """Where another block's answers are kept, for the person at the page: shared, or their own."""
+        return self.page.space(block.get("scope", "private"))
 
     def draw(self) -> None:
         view = self.view()

@@ -39,6 +39,7 @@ import platformdirs
 
 from . import curriculum, paths
 from .fields import SingleChoiceField
+from .ticking import start_in_background
 
 GROUP_DIR_ENV = "CLOSER_AGAIN_GROUP_DIR"
 PULSE_FILENAME = "pulse.sqlite3"
@@ -104,20 +105,29 @@ def polls(module_number: int) -> list[Poll]:
 # -- the store -----------------------------------------------------------------
 
 class PulseStore:
-    """Anonymous counts in one small SQLite file. Every call opens, works and closes."""
+    """Anonymous counts in one small SQLite file. Every call opens, works and closes.
+
+    The folder, the file's mode and the tables are set up once (again only if the file
+    went away), not on each of the refreshes every page makes every few seconds.
+    """
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else pulse_path()
+        self._ready = False
 
     @contextlib.contextmanager
     def _db(self):
-        paths.ensure_private_dir(self.path.parent)
-        paths.ensure_private_file(self.path)
+        first = not self._ready or not self.path.exists()
+        if first:
+            paths.ensure_private_dir(self.path.parent)
+            paths.ensure_private_file(self.path)
         db = sqlite3.connect(self.path, timeout=15, isolation_level=None)
         try:
             db.execute("PRAGMA secure_delete = ON")
-            for statement in SCHEMA:
-                db.execute(statement)
+            if first:
+                for statement in SCHEMA:
+                    db.execute(statement)
+                self._ready = True
             yield db
         finally:
             db.close()
@@ -230,13 +240,6 @@ def results_html(poll: Poll, results: dict[str, int] | None) -> str:
             f'<ul class="ca-pulse-results" style="list-style:none;padding-left:0">{"".join(rows)}</ul>')
 
 
-def _loop():
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 class _Refresher:
     """Re-reads the counts every few seconds while the kernel runs; changes the page only when they change."""
 
@@ -245,9 +248,8 @@ class _Refresher:
         self._task = None
 
     def start(self, refresh) -> None:
-        loop = _loop()
-        if loop is not None and self.every > 0:
-            self._task = loop.create_task(self._run(refresh))
+        if self.every > 0:
+            self._task = start_in_background(lambda: self._run(refresh))
 
     async def _run(self, refresh) -> None:
         while True:
