@@ -33,6 +33,7 @@ class Segment:
     title: str
     kind: str
     minutes: int
+    exercises: tuple[str, ...] = ()  # ids of the exercise blocks run in this part of the session
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,36 @@ class Module:
         return totals
 
 
+def _segment_exercises(path: Path, segment: dict) -> tuple[str, ...]:
+    named = segment.get("exercises", [])
+    if not isinstance(named, list) or not all(isinstance(i, str) for i in named):
+        raise ContentError(f"{path.name}: segment {segment.get('title')!r}: exercises must be a list of exercise ids")
+    return tuple(named)
+
+
+def _check_segment_exercises(path: Path, segments: tuple[Segment, ...], exercise_ids: set[str]) -> None:
+    """Each id a segment names is an exercise on the page, named by one segment only."""
+    seen: dict[str, str] = {}
+    for seg in segments:
+        for exercise_id in seg.exercises:
+            if exercise_id not in exercise_ids:
+                raise ContentError(f"{path.name}: segment {seg.title!r} names {exercise_id!r}, "
+                                   "which is no exercise on this page")
+            if exercise_id in seen:
+                raise ContentError(f"{path.name}: exercise {exercise_id!r} is in two segments: "
+                                   f"{seen[exercise_id]!r} and {seg.title!r}")
+            seen[exercise_id] = seg.title
+
+
 def _load_module(path: Path) -> Module:
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     missing = [k for k in REQUIRED_KEYS if not data.get(k)]
     if missing:
         raise ContentError(f"{path.name}: missing {', '.join(missing)}")
-    segments = tuple(Segment(s["title"], s["kind"], int(s["minutes"])) for s in data["segments"])
+    segments = tuple(
+        Segment(s["title"], s["kind"], int(s["minutes"]), _segment_exercises(path, s)) for s in data["segments"]
+    )
     bad = [s.kind for s in segments if s.kind not in SEGMENT_KINDS]
     if bad:
         raise ContentError(f"{path.name}: unknown segment kind {bad[0]!r}")
@@ -103,6 +127,7 @@ def _load_module(path: Path) -> Module:
             ids.add(block["id"])
         elif block.get("kind") != "prose":
             raise ContentError(f"{path.name}: a block is neither prose nor exercise")
+    _check_segment_exercises(path, segments, ids)
     expected = f"{data['number']:02d}_{data['slug']}.toml"
     if path.name != expected:
         raise ContentError(f"{path.name}: should be named {expected}")

@@ -17,6 +17,9 @@ from . import curriculum
 
 ROOT = Path(__file__).resolve().parent.parent
 FACILITATOR = ROOT / "facilitator"
+# the guide pages, in the order the handbook prints them, and their anchors in it
+GUIDE_PAGES = (("README.md", "guide"), ("running_the_series.md", "running-the-series"),
+               ("referral_map.md", "referral-map"))
 KIND_WORDS = {"teaching": "Teaching", "exercise": "Exercise", "discussion": "Discussion", "break": "Break"}
 
 PRINT_CSS = """
@@ -26,7 +29,7 @@ h1 { font-size: 22pt; } h2 { font-size: 16pt; margin-top: 1.6em; } h3 { font-siz
 table { border-collapse: collapse; width: 100%; margin: 0.6em 0; }
 th, td { border: 1px solid #8a9aa1; padding: 4px 8px; text-align: left; vertical-align: top; }
 blockquote { border-left: 4px solid #1d5c63; margin-left: 0; padding-left: 1em; color: #33424a; }
-.module { page-break-before: always; }
+.module, .guide + .guide { page-break-before: always; }
 nav ol { columns: 2; }
 @media print { a { color: inherit; text-decoration: none; } nav { page-break-after: always; } }
 """
@@ -44,12 +47,23 @@ def timed_plan_markdown(module: curriculum.Module) -> str:
     """
     rows, start = [], 0
     for seg in module.segments:
-        title = seg.title.replace("|", "\\|")  # a bar would split the table cell
-        rows.append(f"| {clock(start)}–{clock(start + seg.minutes)} | {title} | {KIND_WORDS[seg.kind]} | {seg.minutes} |")
+        title = _cell(seg.title)
+        on_page = "; ".join(exercise_label(module, i) for i in seg.exercises)
+        rows.append(f"| {clock(start)}–{clock(start + seg.minutes)} | {title} | {KIND_WORDS[seg.kind]} | {seg.minutes} "
+                    f"| {on_page} |")
         start += seg.minutes
     totals = ", ".join(f"{KIND_WORDS[k].lower()} {v}" for k, v in module.minutes_by_kind().items())
-    return "\n".join(["| Time | Segment | Kind | Minutes |", "|---|---|---|---|", *rows,
-                      f"| | **Total** ({totals}) | | **{start}** |"])
+    return "\n".join(["| Time | Segment | Kind | Minutes | Exercises on the page |", "|---|---|---|---|---|", *rows,
+                      f"| | **Total** ({totals}) | | **{start}** | |"])
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # a bar would split the table cell
+
+
+def exercise_label(module: curriculum.Module, exercise_id: str) -> str:
+    """An exercise as the plan names it: its title as people see it, and its id as the notes name it."""
+    return f"{_cell(module.exercise(exercise_id)['title'])} (`{exercise_id}`)"
 
 
 def timed_plan_html(module: curriculum.Module) -> str:
@@ -63,6 +77,14 @@ def schedule_html() -> str:
     total = sum(m.minutes for m in curriculum.modules())
     return (f"<table><tr><th>Module</th><th>Title</th><th>Minutes</th></tr>{rows}"
             f"<tr><th colspan='2'>Whole workshop</th><th>{total} ({total / 60:.1f} hours)</th></tr></table>")
+
+
+def _page_title(path: Path) -> str:
+    """A guide page's first heading, without the project name in front."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip().removeprefix("Closer Again: ")
+    return path.stem.replace("_", " ")
 
 
 def _markdown(text: str) -> str:
@@ -95,10 +117,24 @@ def module_section(module: curriculum.Module) -> str:
     )
 
 
+def guide_sections() -> str:
+    """The guide pages, in GUIDE_PAGES order, each its own section (a missing page is left out)."""
+    out = []
+    for name, anchor in GUIDE_PAGES:
+        path = FACILITATOR / name
+        if path.exists():
+            out.append(f'<section class="guide" id="{anchor}">{_markdown(path.read_text(encoding="utf-8"))}</section>')
+    page = "".join(out)
+    for name, anchor in GUIDE_PAGES:  # a link from one guide page to another leads within the handbook
+        page = page.replace(f'href="{name}"', f'href="#{anchor}"')
+    return page
+
+
 def handbook_html(today: _dt.date | None = None) -> str:
     today = today or _dt.date.today()
-    guide = (FACILITATOR / "README.md").read_text(encoding="utf-8") if (FACILITATOR / "README.md").exists() else ""
-    toc = "".join(
+    guide = guide_sections()
+    pages = [(anchor, _page_title(FACILITATOR / name)) for name, anchor in GUIDE_PAGES if (FACILITATOR / name).exists()]
+    toc = "".join(f'<li><a href="#{anchor}">{html.escape(title)}</a></li>' for anchor, title in pages) + "".join(
         f'<li><a href="#module-{m.number}">Module {m.number}: {html.escape(m.title)}</a></li>'
         for m in curriculum.modules()
     )
@@ -108,7 +144,7 @@ def handbook_html(today: _dt.date | None = None) -> str:
         f"<title>Closer Again: facilitator handbook</title><style>{PRINT_CSS}</style></head><body>"
         f"<p>Printed {today.isoformat()}. Use your browser's Print, or Save as PDF.</p>"
         f"<nav><h2>Contents</h2><ol>{toc}</ol><h2>The whole schedule</h2>{schedule_html()}</nav>"
-        f"<section>{_markdown(guide)}</section>"
+        f"{guide}"
         + "".join(module_section(m) for m in curriculum.modules())
         + "</body></html>"
     )
