@@ -5,6 +5,11 @@ partner profiles ("a" and "b") and a shared space for what the couple fills in
 together. A partner's private answers are read only through that partner's
 ``PartnerView``; nothing in this module hands one partner's rows to the other.
 
+A partner may lock their private space with a passphrase (``lock_space``):
+their answers and history then live only in a sealed vault (see
+``space_lock``), readable through a ``LockedView`` once the owner has opened
+it with ``open_space``, and by nobody while it is closed.
+
 Every write is its own transaction with ``synchronous=FULL``, so a crash or a
 kernel restart loses nothing already written. The file and its folder are
 private to their owner (0600 / 0700).
@@ -12,6 +17,7 @@ private to their owner (0600 / 0700).
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as _dt
 import errno
 import json
@@ -22,13 +28,16 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import paths
+from .space_lock import (MIN_PASSPHRASE, OpenVault, WrongPassphrase, derive_key, empty_contents, new_header,
+                         new_stamp, seal, unseal, vault_purpose)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 EXPORT_FORMAT = "closer-again-journal"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: a locked partner's private answers travel sealed ("sealed_private")
+EXPORT_PURPOSE = "closer-again-export-1"
+PENDING_PURPOSE = "closer-again-pending-1"
 PARTNER_SLOTS = ("a", "b")
 SHARED = "shared"
-SCOPES = PARTNER_SLOTS + (SHARED,)
 #: Text answers longer than this are refused by the journal itself (the forms
 #: have their own, smaller limits and say so kindly before this is reached).
 MAX_TEXT = 100_000
@@ -54,6 +63,11 @@ KIND_MESSAGES = {
     "untouched, and started a fresh one.",
     "too_long": "That is too long to keep in one answer.",
     "bad_file": "That file is not a Closer Again journal export.",
+    "space_locked": "This private space is locked. Choose the name again and type the passphrase to open it.",
+    "needs_passphrase": "This copy holds private answers that were locked. Type the passphrase they were "
+    "locked with, then bring the copy back again.",
+    "wrong_passphrase": "That passphrase does not open these answers. Check for capital letters and try again.",
+    "short_passphrase": f"Please use a passphrase of at least {MIN_PASSPHRASE} characters.",
 }
 
 
@@ -134,6 +148,25 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
         "CREATE INDEX history_scope_key ON history (scope, key, id)",
     ],
+    # 3: the check-in's one question "Desire for closeness or sex" became two (sexual desire,
+    # wish for closeness). Old answers keep their days and values under "desire_combined",
+    # which the chart names as the old combined question; nothing is made up for the new ones.
+    3: [
+        f"UPDATE {table} SET key = substr(key, 1, length(key) - length('desire')) || 'desire_combined' "
+        "WHERE key GLOB 'm01/checkin/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/desire'"
+        for table in ("answers", "history")
+    ],
+    # 4: a partner may lock their private space: their answers then live only in a sealed vault.
+    # ``header`` holds the key-derivation settings and salt (no secret); ``stamp`` is random per
+    # write, so another window can tell the vault changed without learning when or how often.
+    4: [
+        """CREATE TABLE vaults (
+            slot TEXT PRIMARY KEY CHECK (slot IN ('a', 'b')),
+            header TEXT NOT NULL,
+            sealed TEXT NOT NULL,
+            stamp TEXT NOT NULL
+        )""",
+    ],
 }
 
 
@@ -146,6 +179,7 @@ class Journal:
         self.path = Path(path) if path else paths.journal_path()
         self.recovered_from: Path | None = None
         self._db: sqlite3.Connection | None = None
+        self._vaults: dict[str, OpenVault] = {}  # opened private spaces: key and answers, in memory only
 
     # connection -----------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -216,6 +250,7 @@ class Journal:
         paths.ensure_private_file(self.path)
 
     def close(self) -> None:
+        self.close_all_spaces()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -245,9 +280,15 @@ class Journal:
             raise _classify(exc) from exc
 
     # views ----------------------------------------------------------------
-    def partner(self, slot: str) -> "PartnerView":
+    def partner(self, slot: str) -> "PartnerView | LockedView":
+        """That partner's private space; raises ``JournalError("space_locked")`` while it is locked and closed."""
         if slot not in PARTNER_SLOTS:
             raise ValueError(f"unknown partner slot {slot!r}")
+        if self.is_locked(slot):
+            if slot not in self._vaults:
+                raise JournalError("space_locked", KIND_MESSAGES["space_locked"])
+            return LockedView(self, slot)
+        self.close_space(slot)  # the lock was removed in another window
         return PartnerView(self, slot)
 
     def shared(self) -> "PartnerView":
@@ -268,6 +309,289 @@ class Journal:
                 "ON CONFLICT(slot) DO UPDATE SET name = excluded.name",
                 (slot, name, now_iso()),
             )
+
+    # locked private spaces ----------------------------------------------------
+    def is_locked(self, slot: str) -> bool:
+        return bool(self._read("SELECT 1 FROM vaults WHERE slot = ?", (slot,)))
+
+    def is_open(self, slot: str) -> bool:
+        """A locked space its owner has opened in this window."""
+        return slot in self._vaults
+
+    def _vault_row(self, slot: str) -> tuple[dict, str, str] | None:
+        rows = self._read("SELECT header, sealed, stamp FROM vaults WHERE slot = ?", (slot,))
+        if not rows:
+            return None
+        header, sealed, stamp = rows[0]
+        return json.loads(header), sealed, stamp
+
+    def open_space(self, slot: str, passphrase: str) -> None:
+        """Open a locked space for its owner. Raises ``WrongPassphrase``."""
+        row = self._vault_row(slot)
+        if row is None:
+            raise WrongPassphrase
+        self._vaults[slot] = OpenVault.unlock(slot, *row, passphrase)
+
+    def check_passphrase(self, slot: str, passphrase: str) -> bool:
+        """Whether ``passphrase`` opens ``slot``'s locked space (nothing is opened)."""
+        row = self._vault_row(slot)
+        if row is None or not passphrase:
+            return False
+        try:
+            OpenVault.unlock(slot, *row, passphrase).forget()
+        except WrongPassphrase:
+            return False
+        return True
+
+    def peek(self, slot: str, passphrase: str, key: str, default: Any = None) -> Any:
+        """One answer of a locked space, read with its passphrase, without opening the space."""
+        row = self._vault_row(slot)
+        if row is None:
+            raise WrongPassphrase
+        vault = OpenVault.unlock(slot, *row, passphrase)
+        try:
+            found = vault.contents["answers"].get(key)
+            return json.loads(found[0]) if found else default
+        finally:
+            vault.forget()
+
+    def close_space(self, slot: str) -> None:
+        vault = self._vaults.pop(slot, None)
+        if vault is not None:
+            vault.forget()
+
+    def close_all_spaces(self) -> None:
+        for slot in list(self._vaults):
+            self.close_space(slot)
+
+    def lock_space(self, slot: str, passphrase: str) -> None:
+        """Lock a partner's space: move every plain answer and its history into a sealed vault.
+
+        One transaction: afterwards no plain row of that partner is left (``secure_delete``
+        overwrites the freed pages). The space stays open for its owner.
+        """
+        if slot not in PARTNER_SLOTS:
+            raise ValueError(f"unknown partner slot {slot!r}")
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise JournalError("short_passphrase", KIND_MESSAGES["short_passphrase"])
+        header = new_header()
+        key = derive_key(passphrase, header)
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM vaults WHERE slot = ?", (slot,)).fetchone():
+                raise JournalError("space_locked", KIND_MESSAGES["space_locked"])
+            contents = empty_contents()
+            for k, value, updated in db.execute(
+                    "SELECT key, value, updated_at FROM answers WHERE scope = ?", (slot,)):
+                contents["answers"][k] = [value, updated]
+            contents["history"] = [list(r) for r in db.execute(
+                "SELECT key, value, changed_at FROM history WHERE scope = ? ORDER BY id", (slot,))]
+            vault = OpenVault(slot, header, key, contents, new_stamp())
+            db.execute("INSERT INTO vaults (slot, header, sealed, stamp) VALUES (?, ?, ?, ?)",
+                       (slot, json.dumps(header), vault.sealed(), vault.stamp))
+            db.execute("DELETE FROM answers WHERE scope = ?", (slot,))
+            db.execute("DELETE FROM history WHERE scope = ?", (slot,))
+        self._vaults[slot] = vault
+
+    def change_passphrase(self, slot: str, passphrase: str) -> None:
+        """Seal an open space again under a new passphrase (a new salt and key)."""
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise JournalError("short_passphrase", KIND_MESSAGES["short_passphrase"])
+        vault = self._open_vault(slot)
+        header = new_header()
+        key = derive_key(passphrase, header)
+
+        def reseal(db: sqlite3.Connection, contents: dict) -> str:
+            stamp = new_stamp()
+            db.execute("UPDATE vaults SET header = ?, sealed = ?, stamp = ? WHERE slot = ?",
+                       (json.dumps(header), seal(key, contents, vault_purpose(slot)), stamp, slot))
+            return stamp
+
+        contents, stamp = self._with_vault(slot, lambda contents: None, writer=reseal)
+        vault.header, vault.key = header, key
+
+    def remove_lock(self, slot: str) -> None:
+        """Move an open space's answers back into plain rows and delete the vault."""
+        vault = self._open_vault(slot)
+        with self._write() as db:
+            contents = self._fresh_contents(db, vault)
+            for k, (value, updated) in contents["answers"].items():
+                db.execute("INSERT OR REPLACE INTO answers (scope, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                           (slot, k, value, updated))
+            for k, value, changed in contents["history"]:
+                db.execute("INSERT INTO history (scope, key, value, changed_at) VALUES (?, ?, ?, ?)",
+                           (slot, k, value, changed))
+            db.execute("DELETE FROM vaults WHERE slot = ?", (slot,))
+        self.close_space(slot)
+
+    def erase_partner(self, slot: str) -> None:
+        """Erase one partner's private answers, name and lock; works on a locked space too."""
+        if slot not in PARTNER_SLOTS:
+            raise ValueError(f"unknown partner slot {slot!r}")
+        with self._write() as db:
+            db.execute("DELETE FROM answers WHERE scope = ?", (slot,))
+            db.execute("DELETE FROM history WHERE scope = ?", (slot,))
+            db.execute("DELETE FROM vaults WHERE slot = ?", (slot,))
+            db.execute("DELETE FROM partners WHERE slot = ?", (slot,))
+            db.execute("DELETE FROM meta WHERE key = ?", (f"lock_offered:{slot}",))
+        self.close_space(slot)
+
+    def lock_offered(self, slot: str) -> bool:
+        """Whether this partner was already asked, on this journal, if they want a lock."""
+        return bool(self._read("SELECT 1 FROM meta WHERE key = ?", (f"lock_offered:{slot}",)))
+
+    def mark_lock_offered(self, slot: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (f"lock_offered:{slot}",))
+
+    def seal_pending(self, slot: str, data: Any) -> str:
+        """Seal answers that wait to be saved, before an open space closes."""
+        vault = self._open_vault(slot)
+        return seal(vault.key, data, f"{PENDING_PURPOSE}:{slot}")
+
+    def unseal_pending(self, slot: str, token: str) -> Any:
+        return unseal(self._open_vault(slot).key, token, f"{PENDING_PURPOSE}:{slot}")
+
+    # the open vault, kept in step with the file -----------------------------------
+    def _open_vault(self, slot: str) -> OpenVault:
+        vault = self._vaults.get(slot)
+        if vault is None:
+            raise JournalError("space_locked", KIND_MESSAGES["space_locked"])
+        return vault
+
+    def _fresh_contents(self, db: sqlite3.Connection, vault: OpenVault) -> dict:
+        row = db.execute("SELECT sealed, stamp FROM vaults WHERE slot = ?", (vault.slot,)).fetchone()
+        if row is None:  # erased or unlocked in another window
+            self.close_space(vault.slot)
+            raise JournalError("space_locked", KIND_MESSAGES["space_locked"])
+        if row[1] != vault.stamp:
+            vault.reload(*row)
+        return vault.contents
+
+    def _vault_contents(self, slot: str) -> dict:
+        vault = self._open_vault(slot)
+        try:
+            return self._fresh_contents(self._connect(), vault)
+        except sqlite3.Error as exc:
+            raise _classify(exc) from exc
+
+    def _with_vault(self, slot: str, change, writer=None) -> tuple[dict, str]:
+        """Apply ``change`` to a copy of the open vault's contents and seal it, in one transaction."""
+        vault = self._open_vault(slot)
+
+        def rewrite(db: sqlite3.Connection, contents: dict) -> str:
+            stamp = new_stamp()
+            db.execute("UPDATE vaults SET sealed = ?, stamp = ? WHERE slot = ?",
+                       (seal(vault.key, contents, vault_purpose(slot)), stamp, slot))
+            return stamp
+
+        with self._write() as db:
+            contents = copy.deepcopy(self._fresh_contents(db, vault))
+            change(contents)
+            stamp = (writer or rewrite)(db, contents)
+        vault.contents, vault.stamp = contents, stamp
+        return contents, stamp
+
+    # export and import, for either kind of space ---------------------------------
+    def _export(self, scope: str) -> dict:
+        names = self.partner_names()
+        shared_rows = self._read("SELECT key, value, updated_at FROM answers WHERE scope = ? ORDER BY key", (SHARED,))
+        export: dict[str, Any] = {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "exported_at": now_iso(),
+            "name": names.get(scope, ""),
+            "answers": [{"space": "shared", "key": k, "value": json.loads(v), "updated_at": t}
+                        for k, v, t in shared_rows],
+        }
+        if scope == SHARED:
+            return export
+        if scope in self._vaults:
+            vault = self._vaults[scope]
+            rows = [[k, v, t] for k, (v, t) in sorted(self._vault_contents(scope)["answers"].items())]
+            export["sealed_private"] = {"header": vault.header,
+                                        "sealed": seal(vault.key, {"answers": rows}, EXPORT_PURPOSE)}
+        else:
+            mine = self._read("SELECT key, value, updated_at FROM answers WHERE scope = ? ORDER BY key", (scope,))
+            export["answers"] += [{"space": "mine", "key": k, "value": json.loads(v), "updated_at": t}
+                                  for k, v, t in mine]
+        return export
+
+    def _import(self, scope: str, data: dict, passphrase: str = "") -> int:
+        """Merge an export into ``scope`` (and the shared space); newer answers win."""
+        if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+            raise JournalError("bad_file", KIND_MESSAGES["bad_file"])
+        if not isinstance(data.get("version", 0), int) or data.get("version", 0) > EXPORT_VERSION:
+            raise JournalError("bad_file", "That export was made by a newer version of Closer Again.")
+        answers = data.get("answers")
+        if not isinstance(answers, list):
+            raise JournalError("bad_file", KIND_MESSAGES["bad_file"])
+        rows: list[tuple[str, str, str, str]] = []  # (scope, key, encoded value, stamp)
+        for row in answers:
+            if not isinstance(row, dict) or not isinstance(row.get("key"), str):
+                raise JournalError("bad_file", KIND_MESSAGES["bad_file"])
+            target = SHARED if row.get("space") == "shared" or scope == SHARED else scope
+            rows.append((target, row["key"], json.dumps(_clean(row.get("value")), ensure_ascii=False),
+                         str(row.get("updated_at") or now_iso())))
+        sealed = data.get("sealed_private")
+        if sealed is not None and scope != SHARED:
+            for k, v, t in self._unseal_export(scope, sealed, passphrase):
+                rows.append((scope, k, json.dumps(_clean(json.loads(v)), ensure_ascii=False), str(t)))
+        locked = scope in PARTNER_SLOTS and self.is_locked(scope)
+        changed = 0
+        with self._write() as db:
+            contents = copy.deepcopy(self._fresh_contents(db, self._open_vault(scope))) if locked else None
+            for target, key, encoded, stamp in rows:
+                if contents is not None and target == scope:
+                    current = contents["answers"].get(key)
+                    if current and current[1] >= stamp:
+                        continue
+                    contents["answers"][key] = [encoded, stamp]
+                    contents["history"].append([key, encoded, stamp])
+                    changed += 1
+                    continue
+                current = db.execute("SELECT updated_at FROM answers WHERE scope = ? AND key = ?",
+                                     (target, key)).fetchone()
+                if current and current[0] >= stamp:
+                    continue
+                db.execute(
+                    "INSERT INTO answers (scope, key, value, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    (target, key, encoded, stamp))
+                db.execute("INSERT INTO history (scope, key, value, changed_at) VALUES (?, ?, ?, ?)",
+                           (target, key, encoded, stamp))
+                changed += 1
+            if contents is not None:
+                vault = self._vaults[scope]
+                stamp = new_stamp()
+                db.execute("UPDATE vaults SET sealed = ?, stamp = ? WHERE slot = ?",
+                           (seal(vault.key, contents, vault_purpose(scope)), stamp, scope))
+        if contents is not None:
+            self._vaults[scope].contents, self._vaults[scope].stamp = contents, stamp
+        name = data.get("name")
+        if changed and scope in PARTNER_SLOTS and isinstance(name, str) and name.strip():
+            if not self.partner_names().get(scope):
+                self.set_partner_name(scope, name)
+        return changed
+
+    def _unseal_export(self, scope: str, sealed: Any, passphrase: str) -> list:
+        if not isinstance(sealed, dict) or not isinstance(sealed.get("header"), dict):
+            raise JournalError("bad_file", KIND_MESSAGES["bad_file"])
+        vault = self._vaults.get(scope)
+        try:
+            if vault is not None and vault.header == sealed["header"]:
+                key = vault.key
+            elif passphrase:
+                key = derive_key(passphrase, sealed["header"])
+            else:
+                raise JournalError("needs_passphrase", KIND_MESSAGES["needs_passphrase"])
+            private = unseal(key, str(sealed.get("sealed", "")), EXPORT_PURPOSE)
+        except WrongPassphrase as exc:
+            kind = "wrong_passphrase" if passphrase else "needs_passphrase"
+            raise JournalError(kind, KIND_MESSAGES[kind]) from exc
+        found = private.get("answers") if isinstance(private, dict) else None
+        if not isinstance(found, list) or not all(isinstance(r, list) and len(r) == 3 for r in found):
+            raise JournalError("bad_file", KIND_MESSAGES["bad_file"])
+        return found
 
     # whole-journal actions --------------------------------------------------
     def schema_version(self) -> int:
@@ -348,79 +672,60 @@ class PartnerView:
     # export / import / erase ------------------------------------------------
     def export(self) -> dict:
         """This scope's answers (and the shared ones), ready for a JSON file."""
-        rows = self.journal._read(
-            "SELECT scope, key, value, updated_at FROM answers WHERE scope IN (?, ?) "
-            "ORDER BY scope, key",
-            (self.scope, SHARED),
-        )
-        names = self.journal.partner_names()
-        return {
-            "format": EXPORT_FORMAT,
-            "version": EXPORT_VERSION,
-            "exported_at": now_iso(),
-            "name": names.get(self.scope, ""),
-            "answers": [
-                {
-                    "space": "shared" if scope == SHARED else "mine",
-                    "key": key,
-                    "value": json.loads(value),
-                    "updated_at": updated,
-                }
-                for scope, key, value, updated in rows
-            ],
-        }
+        return self.journal._export(self.scope)
 
-    def import_(self, data: dict) -> int:
+    def import_(self, data: dict, passphrase: str = "") -> int:
         """Merge an export into this scope; newer answers win. Returns how many changed."""
-        if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-            raise JournalError("bad_file", KIND_MESSAGES["bad_file"])
-        if data.get("version", 0) > EXPORT_VERSION:
-            raise JournalError(
-                "bad_file", "That export was made by a newer version of Closer Again."
-            )
-        answers = data.get("answers")
-        if not isinstance(answers, list):
-            raise JournalError("bad_file", KIND_MESSAGES["bad_file"])
-        changed = 0
-        with self.journal._write() as db:
-            for row in answers:
-                if not isinstance(row, dict) or not isinstance(row.get("key"), str):
-                    raise JournalError("bad_file", KIND_MESSAGES["bad_file"])
-                scope = SHARED if row.get("space") == "shared" else self.scope
-                if self.scope == SHARED:
-                    scope = SHARED
-                stamp = str(row.get("updated_at") or now_iso())
-                encoded = json.dumps(_clean(row.get("value")), ensure_ascii=False)
-                current = db.execute(
-                    "SELECT updated_at FROM answers WHERE scope = ? AND key = ?",
-                    (scope, row["key"]),
-                ).fetchone()
-                if current and current[0] >= stamp:
-                    continue
-                db.execute(
-                    "INSERT INTO answers (scope, key, value, updated_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(scope, key) DO UPDATE SET value = excluded.value, "
-                    "updated_at = excluded.updated_at",
-                    (scope, row["key"], encoded, stamp),
-                )
-                db.execute(
-                    "INSERT INTO history (scope, key, value, changed_at) VALUES (?, ?, ?, ?)",
-                    (scope, row["key"], encoded, stamp),
-                )
-                changed += 1
-        name = data.get("name")
-        if changed and self.scope in PARTNER_SLOTS and isinstance(name, str) and name.strip():
-            if not self.journal.partner_names().get(self.scope):
-                self.journal.set_partner_name(self.scope, name)
-        return changed
+        return self.journal._import(self.scope, data, passphrase)
 
     def erase(self) -> None:
-        """Erase this scope's answers and their history."""
+        """Erase this scope's answers and their history (a partner's name and lock too)."""
+        if self.scope in PARTNER_SLOTS:
+            self.journal.erase_partner(self.scope)
+            return
         with self.journal._write() as db:
             db.execute("DELETE FROM answers WHERE scope = ?", (self.scope,))
             db.execute("DELETE FROM history WHERE scope = ?", (self.scope,))
-            if self.scope in PARTNER_SLOTS:
-                db.execute("DELETE FROM partners WHERE slot = ?", (self.scope,))
+
+
+class LockedView(PartnerView):
+    """An open locked space: the calls of ``PartnerView``, over the sealed vault."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self.journal._vault_contents(self.scope)["answers"].get(key)
+        return json.loads(row[0]) if row else default
+
+    def put(self, key: str, value: Any, keep_history: bool = True) -> str:
+        encoded = json.dumps(_clean(value), ensure_ascii=False)
+        stamp = now_iso()
+
+        def change(contents: dict) -> None:
+            contents["answers"][key] = [encoded, stamp]
+            if keep_history:
+                contents["history"].append([key, encoded, stamp])
+            else:
+                contents["history"] = [h for h in contents["history"] if h[0] != key]
+
+        self.journal._with_vault(self.scope, change)
+        return stamp
+
+    def delete(self, key: str, keep_history: bool = True) -> None:
+        def change(contents: dict) -> None:
+            contents["answers"].pop(key, None)
+            if keep_history:
+                contents["history"].append([key, None, now_iso()])
+            else:
+                contents["history"] = [h for h in contents["history"] if h[0] != key]
+
+        self.journal._with_vault(self.scope, change)
+
+    def items(self, prefix: str = "") -> dict[str, Any]:
+        answers = self.journal._vault_contents(self.scope)["answers"]
+        return {k: json.loads(v[0]) for k, v in sorted(answers.items()) if k.startswith(prefix)}
+
+    def history(self, key: str) -> list[tuple[str, Any]]:
+        return [(when, None if v is None else json.loads(v))
+                for k, v, when in self.journal._vault_contents(self.scope)["history"] if k == key]
 
 
 def _like_prefix(prefix: str) -> str:
