@@ -59,10 +59,10 @@ def test_a_partners_ratings_never_reach_the_other_partners_view(page, journal_fi
     menu = PrivateMenu(page, MENU_SPEC)
     page.picker.choose("a")
     menu.rating_fields["kissing"].choose(YES)
-    menu.rating_fields["oral"].choose(NO)
-    menu.note_fields["oral"].box.value = "PRIVATE-NOTE-OF-A"
+    menu.rating_fields["oral_receiving"].choose(NO)
+    menu.note_fields["oral_receiving"].box.value = "PRIVATE-NOTE-OF-A"
     page.picker.choose("b")
-    assert menu.rating_fields["kissing"].value is None and menu.rating_fields["oral"].value is None
+    assert menu.rating_fields["kissing"].value is None and menu.rating_fields["oral_receiving"].value is None
     state = widget_state_text(menu)
     assert "PRIVATE-NOTE-OF-A" not in state
     assert "✓ No" not in state and "✓ Yes" not in state
@@ -93,7 +93,7 @@ def test_lock_encrypts_at_rest_and_the_file_holds_no_plain_ratings(page, journal
     menu.rating_fields["toys"].choose(YES)
     menu.note_fields["toys"].box.value = "SECRET-WISH-7"
     assert menu.set_lock("correct horse", "correct horse")
-    menu.rating_fields["penetration"].choose(NOT_NOW)  # a change while unlocked stays encrypted
+    menu.rating_fields["penetration_receiving"].choose(NOT_NOW)  # a change while unlocked stays encrypted
     Journal(journal_file).close()
     raw = journal_file.read_bytes()
     for needle in (b"SECRET-WISH-7", b"toys", b"penetration", b"Not now"):
@@ -103,7 +103,7 @@ def test_lock_encrypts_at_rest_and_the_file_holds_no_plain_ratings(page, journal
     assert other.locked
     with pytest.raises(WrongPassphrase):
         other.read("wrong guess")
-    assert other.read("correct horse")["ratings"] == {"toys": YES, "penetration": NOT_NOW}
+    assert other.read("correct horse")["ratings"] == {"toys": YES, "penetration_receiving": NOT_NOW}
 
 
 def test_wrong_passphrase_is_refused_kindly(page):
@@ -149,8 +149,8 @@ def both_press(page, reveal, maybe_a=False, maybe_b=False) -> None:
 
 
 def test_reveal_needs_both_and_shows_only_shared_yeses(page, journal_file):
-    _rate(journal_file, "a", {"kissing": YES, "oral": NO, "toys": YES, "hold_hands": MAYBE})
-    _rate(journal_file, "b", {"kissing": YES, "oral": YES, "toys": NOT_NOW, "hold_hands": YES})
+    _rate(journal_file, "a", {"kissing": YES, "oral_receiving": NO, "toys": YES, "hold_hands": MAYBE})
+    _rate(journal_file, "b", {"kissing": YES, "oral_receiving": YES, "toys": NOT_NOW, "hold_hands": YES})
     reveal = Reveal(page, REVEAL_SPEC)
     page.picker.choose("a")
     assert reveal.press("a")
@@ -161,7 +161,7 @@ def test_reveal_needs_both_and_shows_only_shared_yeses(page, journal_file):
     assert reveal.press("b")
     shown = reveal.results.value
     assert "Kissing on the lips" in shown
-    for hidden in ("Oral sex", "vibrator", "Holding hands"):
+    for hidden in ("oral sex", "vibrator", "Holding hands"):
         assert hidden not in shown
     assert not any(ch.isdigit() for ch in shown.replace("h4", "")), "no counts of anything"
 
