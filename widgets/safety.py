@@ -14,13 +14,22 @@ from .page import resources_html
 
 def signals_risk(answers: dict[str, str | None]) -> bool:
     """True if any answer is one that the content file marks as a risk."""
+    return bool(risky_questions(answers))
+
+
+def risky_questions(answers: dict[str, str | None]) -> list[dict]:
+    """The questions (from the content file) whose answer signals risk, in order."""
     content = curriculum.data("safety")
-    return any(answers.get(q["id"]) in q["risk"] for q in content["questions"])
+    return [q for q in content["questions"] if answers.get(q["id"]) in q["risk"]]
 
 
 @register("safety_check")
 class SafetyCheck(Exercise):
-    """Three private questions. The answers live only in this page's memory."""
+    """A few private questions. The answers live only in this page's memory.
+
+    Nothing is ever saved: no answer is bound to the journal, and a hand-over
+    (``refresh``) or "Clear my answers" empties every question and the result.
+    """
 
     risk = traitlets.Bool(False)
 
@@ -43,10 +52,12 @@ class SafetyCheck(Exercise):
     def _evaluate(self) -> None:
         content = curriculum.data("safety")["result"]
         answers = self.answers()
-        self.risk = signals_risk(answers)
+        risky = risky_questions(answers)
+        self.risk = bool(risky)
         if self.risk:
+            notes = "".join(f"<p>{html.escape(q['risk_note'])}</p>" for q in risky if q.get("risk_note"))
             self.result.value = (
-                f'<div class="ca-note" role="status"><p>{html.escape(content["risk"])}</p>'
+                f'<div class="ca-note" role="status"><p>{html.escape(content["risk"])}</p>{notes}'
                 f"{resources_html(self.page.country)}</div>"
             )
         elif all(v is not None for v in answers.values()):
