@@ -26,7 +26,34 @@ def test_handbook_holds_the_guide_every_module_and_the_schedule():
         assert all(seg.title.replace("'", "&#x27;") in page or seg.title in page for seg in module.segments)
     total = sum(m.minutes for m in curriculum.modules())
     assert f"<th>{total} (" in page
-    assert "http://" not in page and "https://" not in page.replace("findahelpline.com", "")
+
+
+def test_handbook_loads_nothing_from_the_network():
+    page = handbook_html()
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    assert not re.search(r"""(src|srcset)\s*=\s*["']?\s*(https?:)?//""", page)
+    assert not re.search(r"url\(\s*[\"']?\s*(https?:)?//", page)
+
+
+def test_handbook_prints_the_guide_pages_and_links_them_within_itself():
+    page = handbook_html()
+    for anchor, heading in (("guide", "Closer Again: facilitator guide"), ("running-the-series", "Running the series"),
+                            ("referral-map", "Referral map")):
+        assert f'<section class="guide" id="{anchor}"><h1>{heading}</h1>' in page
+        assert f'href="#{anchor}"' in page, f"the contents list leads to {anchor}"
+    # the guide's link to the series page leads to that page in the handbook, not to a missing file
+    assert 'href="running_the_series.md"' not in page and 'href="referral_map.md"' not in page
+    # the referral map is a fill-in table covering the services a facilitator must know before the series
+    referral = page[page.index('id="referral-map"'):page.index('id="module-1"')]
+    headers = ["Service", "What for", "How to refer", "Contact", "Hours", "Checked on"]
+    assert re.search(r"<tr>\s*" + r"\s*".join(f"<th>{h}</th>" for h in headers), referral)
+    assert referral.count("<td></td>") >= 50, "cells left empty to fill in"
+    for service in ("Psychosexual", "Specialist nurse", "Domestic-abuse service for men",
+                    "Domestic-abuse service for LGBT+ people", "crisis line", "Continence", "Stoma",
+                    "Pelvic floor", "Relationship counselling", "Carers", "Palliative care"):
+        assert service in referral, service
+    order = [page.index(f'id="{a}"') for a in ("guide", "running-the-series", "referral-map", "module-1")]
+    assert order == sorted(order)
 
 
 def test_handbook_shows_raw_html_in_notes_as_text(monkeypatch, tmp_path):
