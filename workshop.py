@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
@@ -83,12 +84,45 @@ def run(cmd: list[str], **kwargs) -> None:
         sys.exit(f"Set-up step failed ({' '.join(cmd[:4])} ...). See the messages above.")
 
 
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+FROM_THE_TERMINAL = 0x80  # si_code SI_KERNEL: Ctrl+C typed in the terminal (already sent to the child too)
+
+
+def run_and_forward(cmd: list[str]) -> int:
+    """Run the command and wait for it to finish, however this process is asked to stop.
+
+    Ctrl+C in the terminal reaches the command directly (it shares the terminal), so it is
+    not sent twice. SIGTERM, SIGHUP, or a SIGINT sent to this process alone are passed on.
+    Either way this process waits until the command has finished its own clean-up.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
+    try:
+        proc = subprocess.Popen(cmd, cwd=ROOT,
+                                preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED))
+        while proc.poll() is None:
+            info = signal.sigtimedwait(FORWARDED, 0.5)
+            if info is None:
+                continue
+            if info.si_signo == signal.SIGINT and info.si_code == FROM_THE_TERMINAL:
+                continue
+            try:
+                proc.send_signal(info.si_signo)
+            except ProcessLookupError:
+                pass
+        code = proc.returncode
+    finally:
+        while signal.sigtimedwait(FORWARDED, 0) is not None:
+            pass  # a late Ctrl+C: the command has ended already
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
+    return 128 - code if code < 0 else code
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "serve"
     rest = argv[1:]
     if command in ("serve", "lab", "guide", "build"):
         ensure_environment("")
-        return subprocess.call([str(PYTHON), "-m", "widgets.cli", command, *rest], cwd=ROOT)
+        return run_and_forward([str(PYTHON), "-m", "widgets.cli", command, *rest])
     if command == "test":
         ensure_environment("test")
         chromium = ensure_chromium()

@@ -1,6 +1,7 @@
 """Group sessions without a browser: the access code, and the anonymous group pulse."""
 from __future__ import annotations
 
+import html
 import os
 import sqlite3
 import stat
@@ -61,30 +62,75 @@ def provider(tmp_path):
     return g.AccessCodeIdentityProvider(code_file=str(code_file))
 
 
+def run(coro):
+    import asyncio
+
+    return asyncio.run(coro)
+
+
 def test_the_identity_provider_lets_in_only_the_code(tmp_path):
     idp = provider(tmp_path)
     assert idp.token == "482913"
     assert idp.login_handler_class is g.AccessCodeLoginHandler
-    assert idp.process_login_form(FakeHandler(code="482 913")) is not None
-    assert idp.process_login_form(FakeHandler(code="111111")) is None
-    assert idp.process_login_form(FakeHandler()) is None
+    assert run(idp.log_in(FakeHandler(code="482 913"))) is not None
+    assert run(idp.log_in(FakeHandler(code="111111"))) is None
+    assert run(idp.log_in(FakeHandler())) is None
 
 
-def test_guessing_is_slowed_down_per_device_and_overall(tmp_path):
+def slow_provider(tmp_path):
+    """The provider with a fake clock: its waits are recorded and pass at once."""
     idp = provider(tmp_path)
-    for i in range(10):
-        assert idp.check(f"{i:06d}", "10.0.0.9") is False
-    # this device now waits, even with the right code; another device does not
-    assert idp.check("482913", "10.0.0.9") is None
-    assert idp.check("482913", "10.0.0.10") is True
-
     now = [0.0]
-    limiter = g.AttemptLimiter(per_device=5, overall=8, window=600, clock=lambda: now[0])
-    for ip in ("a", "a", "b", "b", "c", "c", "d", "d"):
-        limiter.failed(ip)
-    assert limiter.blocked("e")  # too many wrong codes in all
-    now[0] = 601
-    assert not limiter.blocked("e") and not limiter.blocked("a")
+    waits = []
+
+    async def sleep(seconds):
+        waits.append(seconds)
+        now[0] += seconds
+
+    idp.limiter.clock = lambda: now[0]
+    idp.sleep = sleep
+    return idp, now, waits
+
+
+def test_guessing_is_slowed_down_per_device_and_a_device_can_be_limited(tmp_path):
+    idp, now, waits = slow_provider(tmp_path)
+    for i in range(5):  # fingers slip: the first wrong codes cost nothing
+        assert run(idp.check(f"{i:06d}", "10.0.0.9")) is False
+    assert waits == []
+    assert run(idp.check("000009", "10.0.0.9")) is False
+    assert run(idp.check("000010", "10.0.0.9")) is False
+    assert waits == [2.0, 4.0]  # then each try waits longer, and is still checked
+    # the right code, typed on that slowed device, gets in after its wait
+    assert run(idp.check("482913", "10.0.0.9")) is True
+    assert waits[-1] == 8.0
+    # a device that keeps guessing reaches its own limit and waits out the window
+    for i in range(g.AttemptLimiter().per_device):
+        run(idp.check(f"{100 + i:06d}", "10.0.0.66"))
+    assert run(idp.check("482913", "10.0.0.66")) is None
+    now[0] += 601
+    assert run(idp.check("482913", "10.0.0.66")) is True
+
+
+def test_ten_devices_typing_wrong_codes_never_keep_out_the_right_code(tmp_path):
+    idp, now, waits = slow_provider(tmp_path)
+    devices = [f"192.168.1.{10 + d}" for d in range(10)]
+    for round_ in range(30):  # every device types wrong codes until it is refused
+        for d in devices:
+            run(idp.check(f"{round_:03d}{devices.index(d):03d}", d))
+    assert all(run(idp.check("482913", d)) is None for d in devices)  # each of them is limited
+    waits.clear()
+    assert run(idp.check("482 913", "192.168.1.50")) is True  # a participant with the right code
+    assert waits == []  # gets in at once
+    assert run(idp.check("482913", "192.168.1.51")) is True
+
+
+def test_tries_sent_all_at_once_from_one_device_queue_one_behind_the_other():
+    now = [0.0]
+    limiter = g.AttemptLimiter(free=1, longest=30, clock=lambda: now[0])
+    limiter.failed("a")  # one wrong code: two seconds between tries now
+    first, second, third = (limiter.wait_before_try("a") for _ in range(3))
+    assert first == 2.0 and second > first and third > second
+    assert limiter.wait_before_try("b") == 0.0  # other devices are not held up
 
 
 def test_a_missing_code_file_refuses_to_start(tmp_path):
@@ -127,7 +173,86 @@ def test_participant_command_binds_localhost_unless_asked(tmp_path):
     assert "--VoilaConfiguration.default_pool_size=20" in cmd
     assert "--VoilaConfiguration.show_tracebacks=False" in cmd
     assert "--MappingKernelManager.cull_connected=False" in cmd
+    assert "--Voila.port_retries=0" in cmd  # this port or none: the printed link is the one that works
     assert g.participant_url("192.168.1.20", 8866, "482913") == "http://192.168.1.20:8866/?code=482913"
+
+
+def test_the_facilitator_dashboard_server_ends_kernels_of_closed_tabs_too():
+    cmd = g.facilitator_command(8867)
+    assert "--Voila.ip=127.0.0.1" in cmd and "--Voila.port_retries=0" in cmd
+    assert f"--MappingKernelManager.cull_idle_timeout={g.CULL_IDLE_TIMEOUT}" in cmd
+    assert "--MappingKernelManager.cull_connected=False" in cmd
+    # its pages get the _xsrf cookie, so a closing tab's own end-this-kernel request is accepted
+    assert "--Voila.identity_provider_class=widgets.group.DashboardIdentityProvider" in cmd
+    assert issubclass(g.DashboardIdentityProvider, g.XsrfCookieMixin)
+    assert issubclass(g.AccessCodeIdentityProvider, g.XsrfCookieMixin)
+
+
+def test_a_busy_port_is_seen_and_the_next_free_pair_is_chosen():
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        assert not g.port_is_free(port)
+        chosen = g.free_pair_from(port)
+        assert chosen is not None and chosen != port
+        assert g.port_is_free(chosen) and g.port_is_free(chosen + 1)
+        before = g.free_pair_from(port - 1)  # the facilitator's port (the next one) is busy: move on
+        assert before not in (port - 1, port)
+    finally:
+        busy.close()
+
+
+def test_a_crashed_session_s_processes_are_found_and_ended(group_dir, tmp_path):
+    import json
+    import subprocess
+    import sys
+    import time
+
+    group_dir.mkdir(parents=True)
+    env = dict(os.environ, CLOSER_AGAIN_GROUP_DIR=str(group_dir), CLOSER_AGAIN_GROUP_SESSION="old1")
+    # a "server" left behind by a session whose command was killed
+    left = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], env=env)
+    try:
+        (group_dir / "session.json").write_text(json.dumps({"owner": 999999999, "session": "old1", "module": 1}))
+        (group_dir / "session").mkdir()
+        (group_dir / "session" / "access-code").write_text("123456")
+        kind, info = g.leftover_session()
+        assert kind == "crashed" and info["session"] == "old1"
+        assert left.pid in g.session_processes(folder=group_dir)
+        g.end_leftover_session()
+        assert left.wait(timeout=15) is not None
+        assert not (group_dir / "session.json").exists()
+        assert not (group_dir / "session" / "access-code").exists()
+        assert g.leftover_session() == ("", {})
+    finally:
+        left.kill()
+
+
+def test_a_session_still_running_in_another_window_is_reported_not_ended(group_dir):
+    import json
+
+    group_dir.mkdir(parents=True)
+    # the owner: a live process whose command line names the package, as `widgets.cli serve` does
+    import subprocess
+    import sys
+    import time
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "widgets.cli"])
+    deadline = time.time() + 10
+    while time.time() < deadline and not g._is_closer_again(other.pid):  # its command line is there once it runs
+        time.sleep(0.05)
+    try:
+        (group_dir / "session.json").write_text(json.dumps({"owner": other.pid, "module": 3,
+                                                             "url": "http://127.0.0.1:8866/?code=1"}))
+        kind, info = g.leftover_session()
+        assert kind == "running" and info["module"] == 3
+        assert other.poll() is None
+    finally:
+        other.kill()
 
 
 def test_cli_sends_module_to_the_group_server(monkeypatch):
@@ -145,6 +270,66 @@ def test_qr_codes_are_local_and_carry_the_address():
     assert uri.startswith("data:image/svg+xml;base64,")
     text = g.qr_terminal("http://127.0.0.1:8866/?code=482913", color=False)
     assert len(text.splitlines()) > 10
+
+
+# -- browser storage that tells the truth ------------------------------------------------
+
+def test_a_refused_browser_write_is_reported_kept_in_memory_and_tried_again():
+    from widgets.browser_journal import BrowserJournal
+
+    journal = BrowserJournal()
+    heard = []
+    journal.on_store_result.append(heard.append)
+    journal.shared().put("m01/x/a", "kept in memory")
+    sent = journal.store.to_browser
+    assert "kept in memory" in sent
+    journal.store.store_result = "refused:1"  # what the page reports when setItem throws
+    journal.store.store_result = "refused:2"
+    assert heard == [False, False] and journal.stored is False
+    assert journal.shared().get("m01/x/a") == "kept in memory"
+    retry = journal.store.retry
+    journal.retry_store()
+    assert journal.store.retry == retry + 1 and journal.store.to_browser == sent
+    journal.store.store_result = "stored:3"
+    journal.store.store_result = "stored:4"
+    assert heard == [False, False, True] and journal.stored is True
+
+
+def test_a_card_says_not_stored_instead_of_saved_while_the_browser_refuses(monkeypatch):
+    from widgets import ModulePage
+
+    monkeypatch.setenv("CLOSER_AGAIN_GROUP_MODE", "1")
+    page = ModulePage(1)
+    card = page.exercise(page.module.exercises[0]["id"])
+    page.set_active("a")
+    card.status.show_saved("2026-01-01T10:04:00")
+    page.journal.store.store_result = "refused:1"
+    assert card.status.value == html.escape(curriculum.text("saved.not_stored"))
+    assert "Saved at" not in card.status.value and "ca-saved-failed" in card.status._dom_classes
+    page.journal.store.store_result = "stored:2"
+    assert card.status.value.startswith("Saved at ")
+    assert "ca-saved-failed" not in card.status._dom_classes
+
+
+def test_pages_on_the_facilitator_s_laptop_say_exactly_what_its_browser_keeps(monkeypatch):
+    from IPython.display import HTML  # noqa: F401
+
+    from widgets import browser_journal as bj
+
+    nb = g.group_notebook(4)
+    ids = [c.id for c in nb.cells]
+    assert ids.index("storage-note") == ids.index("page") + 1
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setenv(bj.STORAGE_ENV, "session")  # no --network: this computer's own browser
+    bj.show_storage_note()
+    note = html.unescape(shown[0].data)
+    assert "facilitator's computer" in note and "private (incognito) window" in note
+    assert "Erase everything (both of us)" in note and "site data" in note
+    shown.clear()
+    monkeypatch.setenv(bj.STORAGE_ENV, "local")  # participants' own phones
+    bj.show_storage_note()
+    assert shown == []
 
 
 # -- the pulse --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import anywidget
@@ -24,7 +25,7 @@ from .journal import Journal
 STORAGE_PREFIX = "closer-again-journal-v1"
 SESSION_ENV = "CLOSER_AGAIN_GROUP_SESSION"   # a random id, new for every group session
 STORAGE_ENV = "CLOSER_AGAIN_GROUP_STORAGE"   # "local": participants' own devices; "session": this computer
-TABLES = ("partners", "answers", "history")
+TABLES = ("partners", "answers", "history", "vaults", "meta")  # a locked partner: only the sealed vault
 
 # Kept per session: a reload in the session brings answers back; a later session on the
 # same device (a clinic tablet, the facilitator's laptop) never sees them, and on load
@@ -51,14 +52,43 @@ function render({ model, el }) {
   model.set("from_browser", stored || "{}");
   model.set("loaded", true);
   model.save_changes();
-  model.on("change:to_browser", () => {
-    try { area(model).setItem(key, model.get("to_browser")); model.set("stored_ok", true); }
-    catch (e) { model.set("stored_ok", false); }
+  // Every write reports back whether the browser kept it (full or blocked storage throws).
+  // A refused write is tried again every few seconds until one works.
+  let attempt = 0;
+  let again = null;
+  function write() {
+    clearTimeout(again);
+    again = null;
+    let ok = true;
+    try { area(model).setItem(key, model.get("to_browser")); } catch (e) { ok = false; }
+    attempt += 1;
+    model.set("stored_ok", ok);
+    model.set("store_result", (ok ? "stored:" : "refused:") + attempt);
     model.save_changes();
-  });
+    if (!ok) again = setTimeout(write, model.get("retry_seconds") * 1000);
+  }
+  model.on("change:to_browser", write);
+  model.on("change:retry", write);
 }
 export default { render };
 """
+
+
+def laptop_storage() -> bool:
+    """True when the pages run in the facilitator's own browser (a session without --network)."""
+    return os.environ.get(STORAGE_ENV) != "local"
+
+
+def show_storage_note() -> None:
+    """On the facilitator's laptop only: what its browser keeps, and how to clear it (exactly)."""
+    if laptop_storage():
+        import html
+
+        from IPython.display import HTML, display
+
+        from . import curriculum
+
+        display(HTML(f'<p class="ca-note ca-laptop-note">{html.escape(curriculum.text("group.laptop_note"))}</p>'))
 
 
 def storage_key(family: str = STORAGE_PREFIX) -> str:
@@ -77,10 +107,16 @@ class BrowserStore(anywidget.AnyWidget):
     to_browser = traitlets.Unicode("").tag(sync=True)
     loaded = traitlets.Bool(False).tag(sync=True)
     stored_ok = traitlets.Bool(True).tag(sync=True)
+    #: "stored:N" or "refused:N" after the browser's N-th write (always a new value, so every write reports)
+    store_result = traitlets.Unicode("").tag(sync=True)
+    #: raised to ask the browser to write again
+    retry = traitlets.Int(0).tag(sync=True)
+    #: a refused write is tried again this often, by the browser itself
+    retry_seconds = traitlets.Int(5).tag(sync=True)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("storage_key", storage_key(kwargs.get("family", STORAGE_PREFIX)))
-        kwargs.setdefault("storage_area", "local" if os.environ.get(STORAGE_ENV) == "local" else "session")
+        kwargs.setdefault("storage_area", "session" if laptop_storage() else "local")
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
@@ -95,7 +131,12 @@ class BrowserJournal(Journal):
         self.store = store or BrowserStore()
         self._restoring = False
         self.on_restore: list = []  # called once the browser has handed back what it kept
+        #: called with False whenever the browser refused a write (full or blocked storage), and with
+        #: True when a write works again. Meanwhile the answers are kept here, in memory.
+        self.on_store_result: list[Callable[[bool], None]] = []
+        self.stored = True  # did the browser keep the latest answers?
         self.store.observe(self._from_browser, "from_browser")
+        self.store.observe(self._store_result, "store_result")
 
     # no file anywhere: an in-memory database
     def _connect(self) -> sqlite3.Connection:
@@ -121,6 +162,19 @@ class BrowserJournal(Journal):
     def changed(self) -> None:
         if not self._restoring:
             self.store.to_browser = json.dumps(self.snapshot(), ensure_ascii=False)
+
+    def retry_store(self) -> None:
+        """Ask the browser to keep the answers again (the snapshot is the latest, from memory)."""
+        self.changed()
+        self.store.retry += 1
+
+    def _store_result(self, change) -> None:
+        ok = str(change["new"]).startswith("stored:")
+        if ok and self.stored:
+            return
+        self.stored = ok
+        for callback in list(self.on_store_result):
+            callback(ok)
 
     def restore(self, data: dict) -> None:
         db = self._connect()

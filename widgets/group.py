@@ -14,11 +14,13 @@ starts two Voila servers:
 * the **facilitator dashboard** on ``--port + 1``, on this computer only.
 
 Access code: six digits, new for every session. Codes are compared in constant
-time; a device that types ten wrong codes waits ten minutes, and the server
-accepts at most a hundred wrong codes per ten minutes in all.
+time. After five wrong codes a device's tries are answered more and more slowly,
+and a device that types twenty wrong codes waits ten minutes; there is no limit
+for the whole room, so other devices (and the right code) are never held up.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import html
 import json
@@ -28,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -51,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARE = Path(__file__).resolve().parent / "share"
 DASHBOARD = ROOT / "facilitator" / "dashboard.ipynb"
 GROUP_MODE_ENV = "CLOSER_AGAIN_GROUP_MODE"  # the same name as widgets.page.GROUP_MODE_ENV
+SESSION_ENV = "CLOSER_AGAIN_GROUP_SESSION"  # the same name as widgets.browser_journal.SESSION_ENV
 SESSION_FILE = "session.json"
 CODE_LENGTH = 6
 CULL_IDLE_TIMEOUT = 90   # seconds a page may be gone before its kernel ends
@@ -80,35 +84,95 @@ def code_matches(typed: str, code: str) -> bool:
 
 
 class AttemptLimiter:
-    """Slows down guessing: per device, and for the whole server."""
+    """Slows down guessing, one device at a time; never the whole room.
 
-    def __init__(self, per_device: int = 10, overall: int = 100, window: float = 600.0, clock=time.monotonic):
+    A device's first few wrong codes cost nothing (fingers slip). After that,
+    each further try from that device is answered only after a wait that
+    doubles (2, 4, 8 ... up to ``longest`` seconds), and a device with
+    ``per_device`` wrong codes in ``window`` seconds waits the rest of the
+    window. Other devices are never held up by someone else's wrong codes, so a
+    participant with the right code always gets in.
+    """
+
+    def __init__(self, per_device: int = 20, free: int = 5, longest: float = 30.0, window: float = 600.0,
+                 clock=time.monotonic):
         self.per_device = per_device
-        self.overall = overall
+        self.free = free
+        self.longest = longest
         self.window = window
         self.clock = clock
-        self._device: dict[str, deque] = {}
-        self._all: deque = deque()
+        self._wrong: dict[str, deque] = {}
+        self._next_try: dict[str, float] = {}
 
-    def _trim(self, q: deque, now: float) -> deque:
+    def _recent(self, device: str, now: float) -> deque:
+        q = self._wrong.get(device, deque())
         while q and now - q[0] > self.window:
             q.popleft()
         return q
 
-    def blocked(self, device: str) -> bool:
+    def gap(self, wrong: int) -> float:
+        """Seconds between tries for a device with ``wrong`` recent wrong codes."""
+        if wrong < self.free:
+            return 0.0
+        return min(self.longest, 2.0 ** (wrong - self.free + 1))
+
+    def wait_before_try(self, device: str) -> float | None:
+        """Seconds this try must wait before it is checked; None if the device has to wait out the window.
+
+        Tries that arrive together from one device queue one behind the other.
+        """
         now = self.clock()
-        mine = self._trim(self._device.get(device, deque()), now)
-        return len(mine) >= self.per_device or len(self._trim(self._all, now)) >= self.overall
+        wrong = len(self._recent(device, now))
+        if wrong >= self.per_device:
+            return None
+        start = max(now, self._next_try.get(device, now))
+        if start - now > 4 * self.longest:  # a flood of tries from one device
+            return None
+        self._next_try[device] = start + self.gap(wrong)
+        return start - now
+
+    def blocked(self, device: str) -> bool:
+        return len(self._recent(device, self.clock())) >= self.per_device
 
     def failed(self, device: str) -> None:
+        if len(self._wrong) > 10_000:  # bounded memory, whatever happens
+            self._wrong.clear()
+            self._next_try.clear()
         now = self.clock()
-        self._device.setdefault(device, deque()).append(now)
-        self._all.append(now)
-        if len(self._device) > 10_000:  # bounded memory, whatever happens
-            self._device.clear()
+        q = self._recent(device, now)
+        q.append(now)
+        self._wrong[device] = q
+        # the next try from this device waits according to the new count
+        self._next_try[device] = max(self._next_try.get(device, now), now + self.gap(len(q)))
+
+    def succeeded(self, device: str) -> None:
+        self._wrong.pop(device, None)
+        self._next_try.pop(device, None)
 
 
-class AccessCodeIdentityProvider(PasswordIdentityProvider):
+class XsrfCookieMixin:
+    """Give every page the ``_xsrf`` cookie, so that the page can end its own kernel when it closes.
+
+    Voila's page sends its end-this-kernel request (``POST voila/api/shutdown/<id>``,
+    on ``beforeunload``) with the ``_xsrf`` cookie's value as a form field. Without
+    that cookie (a page opened from the link, never through a form) the server
+    refuses the request, and the kernel waits for the culler. The check itself
+    stays on: the cookie only lets the page's own request pass it.
+    """
+
+    async def get_user(self, handler):
+        user = await super().get_user(handler)
+        if user is not None and handler.request.method == "GET":
+            handler.current_user = user  # what prepare() sets next; tornado's xsrf_token reads it
+            handler.xsrf_token  # noqa: B018 - sets the cookie when it is missing
+        return user
+
+
+class DashboardIdentityProvider(XsrfCookieMixin, PasswordIdentityProvider):
+    """The facilitator dashboard's login (none: it listens on this computer only), with the xsrf cookie."""
+
+
+class AccessCodeIdentityProvider(XsrfCookieMixin, PasswordIdentityProvider):
     """jupyter_server's token login, with our access code as the token and our own page."""
 
     code_file = Unicode("", config=True, help="File holding this session's access code")
@@ -122,12 +186,20 @@ class AccessCodeIdentityProvider(PasswordIdentityProvider):
         self.login_handler_class = AccessCodeLoginHandler  # Voila passes its own; ours wins
         self.allow_password_change = False
         self.limiter = AttemptLimiter()
+        self.sleep = asyncio.sleep
 
-    def check(self, typed: str, device: str) -> bool | None:
-        """True or False, or None when this device (or the server) is refusing tries for a while."""
-        if self.limiter.blocked(device):
+    async def check(self, typed: str, device: str) -> bool | None:
+        """True or False, or None when this device has had too many tries for now.
+
+        A device that typed several wrong codes waits a little before its try is checked.
+        """
+        wait = self.limiter.wait_before_try(device)
+        if wait is None:
             return None
+        if wait > 0:
+            await self.sleep(wait)
         if code_matches(typed, self.token):
+            self.limiter.succeeded(device)
             return True
         self.limiter.failed(device)
         return False
@@ -140,15 +212,16 @@ class AccessCodeIdentityProvider(PasswordIdentityProvider):
 
     async def get_user_token(self, handler):
         typed = self.get_token(handler)
-        if not typed or not self.check(typed, handler.request.remote_ip or "?"):
+        if not typed or not await self.check(typed, handler.request.remote_ip or "?"):
             return None
         user = self.get_user_cookie(handler)
         if hasattr(user, "__await__"):
             user = await user
         return user or self.generate_anonymous_user(handler)
 
-    def process_login_form(self, handler):
-        result = self.check(handler.get_argument("code", ""), handler.request.remote_ip or "?")
+    async def log_in(self, handler):
+        """The code typed on our page: a user, or None (``handler._code_result`` says why)."""
+        result = await self.check(handler.get_argument("code", ""), handler.request.remote_ip or "?")
         handler._code_result = result
         return self.generate_anonymous_user(handler) if result else None
 
@@ -189,7 +262,8 @@ If you need help now, contact your local emergency number or your care team.</p>
 
 MESSAGES = {
     "wrong": "That code did not work. Please check the numbers with your facilitator and try again.",
-    "blocked": "There have been too many tries. Please wait ten minutes, then ask your facilitator for the code.",
+    "blocked": "There have been too many tries from this device. Please wait ten minutes, "
+               "then ask your facilitator for the code.",
     "link": "The code in this link did not work. Please type the code your facilitator is showing.",
 }
 
@@ -214,8 +288,8 @@ class AccessCodeLoginHandler(LoginFormHandler):
         return self._render()
 
     @allow_unauthenticated
-    def post(self):
-        user = self.identity_provider.process_login_form(self)
+    async def post(self):
+        user = await self.identity_provider.log_in(self)
         if user is None:
             result = getattr(self, "_code_result", False)
             self.set_status(429 if result is None else 401)
@@ -249,7 +323,7 @@ class PoolStatusHandler(JupyterHandler):
         if self.request.remote_ip not in ("127.0.0.1", "::1"):
             raise web.HTTPError(404)
         self.set_header("Cache-Control", "no-store")
-        self.finish(pool_status(self.kernel_manager))
+        self.finish({**pool_status(self.kernel_manager), "session": os.environ.get(SESSION_ENV, "")})
 
 
 class GroupKernelManager(AsyncMappingKernelManager):
@@ -291,6 +365,10 @@ def group_notebook(module_number: int) -> nbformat.NotebookNode:
             cell = build._code("footer", "from IPython.display import HTML, display\n\n"
                                          "display(HTML(page.footer_html()))")
         cells.append(cell)
+        if cell.get("id") == "page":
+            # without --network the pages run in the facilitator's own browser: say exactly what it keeps
+            cells.append(build._code("storage-note", "from widgets.browser_journal import show_storage_note\n\n"
+                                                     "show_storage_note()"))
         if cell.get("id") == "who":
             cells.append(build._code("pulse", f"from widgets.pulse import Pulse\n\ndisplay(Pulse({module_number}))"))
     nb.cells = cells
@@ -394,7 +472,8 @@ def session_path() -> Path:
 
 def read_session() -> dict:
     try:
-        return json.loads(session_path().read_text(encoding="utf-8"))
+        data = json.loads(session_path().read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
 
@@ -417,6 +496,8 @@ def participant_command(notebook: Path, port: int, ip: str, pool_size: int, code
     return [
         sys.executable, "-m", "voila", str(notebook),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}", "--theme=light", "--template=closer-again",
+        # this port or none: the printed link must be the one that works
+        "--Voila.port_retries=0",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
         "--VoilaConfiguration.file_blocklist=['.*']",
@@ -437,14 +518,28 @@ def participant_command(notebook: Path, port: int, ip: str, pool_size: int, code
     ]
 
 
-def facilitator_command(port: int) -> list[str]:
+def facilitator_command(port: int, cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+                        cull_interval: int = CULL_INTERVAL) -> list[str]:
     return [
         sys.executable, "-m", "voila", str(DASHBOARD),
         "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", "--theme=light", "--template=closer-again",
+        "--Voila.port_retries=0",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
         "--VoilaConfiguration.file_blocklist=['.*']",
+        # a closed dashboard tab ends its kernel (at once, or through the culler)
+        "--Voila.identity_provider_class=widgets.group.DashboardIdentityProvider",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
+        f"--MappingKernelManager.cull_interval={cull_interval}",
+        "--MappingKernelManager.cull_connected=False",
     ]
+
+
+def _proc_ppid(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
 
 
 def kernel_pids(server_pid: int) -> list[int]:
@@ -452,13 +547,66 @@ def kernel_pids(server_pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").glob("[0-9]*"):
         try:
-            stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == server_pid and b"ipykernel" in (entry / "cmdline").read_bytes():
+            if _proc_ppid(int(entry.name)) == server_pid and b"ipykernel" in (entry / "cmdline").read_bytes():
                 found.append(int(entry.name))
-        except (OSError, ValueError, IndexError):
+        except (OSError, ValueError):
             continue
     return found
+
+
+def session_processes(session_id: str = "", folder: Path | None = None) -> list[int]:
+    """Every process of a group session (servers and kernels), found by the marks in its environment.
+
+    ``session_id``: that session only; ``folder``: any session of that group folder.
+    Only this user's processes can be read, and this process is never listed.
+    """
+    marks = []
+    if session_id:
+        marks.append(f"{SESSION_ENV}={session_id}".encode())
+    if folder is not None:
+        marks.append(f"{GROUP_DIR_ENV}={folder}".encode())
+    if not marks:
+        return []
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        pid = int(entry.name)
+        if pid == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if all(mark in env for mark in marks) and any(v.startswith(f"{SESSION_ENV}=".encode()) for v in env):
+            found.append(pid)
+    return found
+
+
+def end_processes(pids: list[int], grace: float = 5.0, hurry: threading.Event | None = None) -> None:
+    """SIGTERM, then after ``grace`` seconds (or at once if ``hurry`` is set) SIGKILL; waits until they are gone."""
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        try:  # a zombie is gone for our purposes (its parent will collect it)
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except (OSError, IndexError):
+            return False
+
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.monotonic() + grace
+    while any(alive(p) for p in pids) and time.monotonic() < deadline and not (hurry and hurry.is_set()):
+        time.sleep(0.1)
+    for pid in pids:
+        if alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def rss_mb(pid: int) -> float:
@@ -472,21 +620,37 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
+def port_is_free(port: int, ip: str = "127.0.0.1") -> bool:
+    """Can a server listen on ``ip:port`` now? (Bound the way tornado binds, then let go.)"""
+    if not 0 < port < 65535:
+        return False
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - this computer
-            return True
-        except urllib.error.HTTPError:
-            return True
+            s.bind((ip, port))
         except OSError:
-            time.sleep(0.3)
-    return False
+            return False
+    return True
+
+
+def free_pair_from(port: int, ip: str = "127.0.0.1", tries: int = 50) -> int | None:
+    """``port`` if it and the next port are free, else the nearest free pair above it; None if none."""
+    for candidate in range(port, min(port + 2 * tries, 65534), 2):
+        if port_is_free(candidate, ip) and port_is_free(candidate + 1, "127.0.0.1"):
+            return candidate
+    return None
+
+
+class Stopping(Exception):
+    """Ctrl+C (or the end of the session) arrived while the session was starting."""
 
 
 class GroupSession:
-    """Both servers of one group session (used by serve_group, the tests and the benchmark)."""
+    """Both servers of one group session (used by serve_group, the tests and the benchmark).
+
+    ``stop_requested`` is set from outside (Ctrl+C); every wait here looks at it, so a
+    session can be stopped at any moment, also while it is starting.
+    """
 
     def __init__(self, module: int, group: int, network: bool = False, port: int = 8866,
                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL,
@@ -495,15 +659,25 @@ class GroupSession:
         self.group = max(1, min(int(group), 60))
         self.network = network
         self.port = port
-        self.facilitator_port = port + 1
         self.cull_idle_timeout = cull_idle_timeout
         self.cull_interval = cull_interval
         self.code = code or new_access_code()
+        self.session_id = secrets.token_hex(8)
         self.with_facilitator = facilitator
         self.log = log
         self.folder = group_dir() / "session"
         self.participants: subprocess.Popen | None = None
         self.facilitator: subprocess.Popen | None = None
+        self.stop_requested = threading.Event()
+        self.hurry = threading.Event()  # a second Ctrl+C: do not wait for kernels to say goodbye
+
+    @property
+    def facilitator_port(self) -> int:
+        return self.port + 1
+
+    @property
+    def bind_ip(self) -> str:
+        return "0.0.0.0" if self.network else "127.0.0.1"  # noqa: S104 - only with --network
 
     @property
     def host(self) -> str:
@@ -521,37 +695,70 @@ class GroupSession:
     def facilitator_url(self) -> str:
         return f"http://127.0.0.1:{self.facilitator_port}/"
 
+    def _pause(self, seconds: float) -> None:
+        if self.stop_requested.wait(seconds):
+            raise Stopping
+
     def start(self) -> None:
+        """Start both servers and wait until both answer. Raises Stopping (after stopping) on Ctrl+C,
+        RuntimeError (after stopping) when a server could not start."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         paths.ensure_private_dir(group_dir())
+        if not (port_is_free(self.port, self.bind_ip) and port_is_free(self.facilitator_port)):
+            raise RuntimeError(f"port {self.port} or {self.facilitator_port} is in use")
         code_file = self.folder / "access-code"
         write_private(code_file, self.code)
         notebook = write_group_notebook(self.module.number, self.folder)
-        write_private(session_path(), json.dumps({
-            "module": self.module.number, "url": self.url, "code": self.code, "group": self.group,
-        }))
-        from .browser_journal import SESSION_ENV, STORAGE_ENV
+        self._write_session_file()
+        from .browser_journal import STORAGE_ENV
 
-        env = server_env(**{GROUP_MODE_ENV: "1", GROUP_DIR_ENV: str(group_dir()),
-                            SESSION_ENV: secrets.token_hex(8),
-                            STORAGE_ENV: "local" if self.network else "session"})
+        marks = {GROUP_DIR_ENV: str(group_dir()), SESSION_ENV: self.session_id}
+        env = server_env(**marks, **{GROUP_MODE_ENV: "1", STORAGE_ENV: "local" if self.network else "session"})
         out = self.log if self.log is not None else subprocess.DEVNULL
+        self._pause(0)
         self.participants = subprocess.Popen(
-            participant_command(notebook, self.port, "0.0.0.0" if self.network else "127.0.0.1", self.group,
+            participant_command(notebook, self.port, self.bind_ip, self.group,
                                 code_file, self.cull_idle_timeout, self.cull_interval),
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self._write_session_file()
         if self.with_facilitator:
             if not DASHBOARD.exists():
                 from .facilitator_dashboard import write_notebook
 
                 write_notebook()
+            self._pause(0)
             self.facilitator = subprocess.Popen(
-                facilitator_command(self.facilitator_port), cwd=ROOT, env=server_env(**{GROUP_DIR_ENV: str(group_dir())}),
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        if not wait_until_up(self.local_url + "login", self.participants):
-            self.stop()
-            raise RuntimeError("the participant page did not start; see the log")
+                facilitator_command(self.facilitator_port, self.cull_idle_timeout, self.cull_interval),
+                cwd=ROOT, env=server_env(**marks), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self._write_session_file()
+        # our own server answers, with our session's mark (not some other program on the port)
+        if not self._wait_until(lambda: self.pool().get("session") == self.session_id, self.participants, 120):
+            raise RuntimeError("the participant page did not start")
         if self.facilitator is not None:
-            wait_until_up(self.facilitator_url, self.facilitator, timeout=60)
+            # a page that does not exist: any answer shows the server is up, and no kernel is started
+            if not self._wait_until(lambda: _answers(self.facilitator_url + "closer-again-up"), self.facilitator, 90):
+                raise RuntimeError("the facilitator dashboard did not start")
+
+    def _wait_until(self, ok, proc: subprocess.Popen, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None:
+            if ok():
+                return proc.poll() is None
+            self._pause(0.3)
+        return False
+
+    def _write_session_file(self) -> None:
+        pids = [p.pid for p in (self.participants, self.facilitator) if p is not None]
+        write_private(session_path(), json.dumps({
+            "module": self.module.number, "url": self.url, "code": self.code, "group": self.group,
+            "session": self.session_id, "owner": os.getpid(), "servers": pids, "port": self.port,
+        }))
 
     def kernels(self) -> list[int]:
         return kernel_pids(self.participants.pid) if self.participants else []
@@ -560,7 +767,8 @@ class GroupSession:
         """The participant server's own account of its kernels (see PoolStatusHandler)."""
         try:
             with urllib.request.urlopen(self.local_url + "closer-again/pool", timeout=5) as r:  # noqa: S310
-                return json.loads(r.read())
+                data = json.loads(r.read())
+                return data if isinstance(data, dict) else {}
         except (OSError, ValueError):
             return {}
 
@@ -568,32 +776,153 @@ class GroupSession:
         """Every warm kernel of the pool has run its page and waits for a participant."""
         return self.pool().get("warm", 0) >= self.group
 
-    def wait_for_pool(self, timeout: float = 240) -> bool:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+    def wait_for_pool(self, timeout: float = 240, tick=None) -> bool:
+        """True once the pool is full; False after ``timeout`` seconds or if the server stopped.
+
+        Raises Stopping on Ctrl+C. ``tick`` is called about every two seconds while waiting."""
+        deadline = time.monotonic() + timeout
+        last = time.monotonic()
+        while time.monotonic() < deadline and self.participants is not None and self.participants.poll() is None:
             if self.pool_ready():
                 return True
-            time.sleep(0.5)
+            self._pause(0.5)
+            if tick is not None and time.monotonic() - last >= 2:
+                last = time.monotonic()
+                tick()
         return False
 
     def stop(self) -> None:
-        for proc in (self.participants, self.facilitator):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in (self.participants, self.facilitator):
-            if proc is not None:
+        """End both servers and every kernel of the session, then remove the code and the session file.
+
+        Each server is asked to stop (it then ends its kernels itself); whatever is
+        still running after a few seconds, or at once after a second Ctrl+C, is ended.
+        """
+        servers = [p for p in (self.participants, self.facilitator) if p is not None]
+        for proc in servers:
+            if proc.poll() is None:
                 try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+                    proc.send_signal(signal.SIGTERM)
+                except OSError:
+                    pass
+        deadline = time.monotonic() + 12
+        while any(p.poll() is None for p in servers) and time.monotonic() < deadline and not self.hurry.is_set():
+            time.sleep(0.1)
+        for proc in servers:
+            if proc.poll() is None:
+                proc.kill()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        # kernels whose server did not end them (killed, or stopped while starting)
+        end_processes(session_processes(self.session_id), grace=3, hurry=self.hurry)
         (self.folder / "access-code").unlink(missing_ok=True)
-        session_path().unlink(missing_ok=True)
+        if read_session().get("session") in (self.session_id, None):
+            session_path().unlink(missing_ok=True)
         self.participants = self.facilitator = None
 
 
-def _interrupt(*_):
-    raise KeyboardInterrupt
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2)  # noqa: S310 - this computer
+        return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if _answers(url):
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def _is_alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _is_closer_again(pid) -> bool:
+    try:
+        return b"widgets" in Path(f"/proc/{int(pid)}/cmdline").read_bytes()
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def leftover_session() -> tuple[str, dict]:
+    """An earlier session of this computer's group folder: ("", {}) if none.
+
+    ("running", info): its command is still running (another window);
+    ("crashed", info): its command is gone but its servers or kernels are not;
+    ("stale", info): only its files are left.
+    """
+    info = read_session()
+    owner = info.get("owner")
+    if owner and owner != os.getpid() and _is_alive(owner) and _is_closer_again(owner):
+        return "running", info
+    if session_processes(folder=group_dir()):
+        return "crashed", info
+    if info or (group_dir() / "session" / "access-code").exists():
+        return "stale", info
+    return "", {}
+
+
+def end_leftover_session() -> None:
+    """End what an earlier, crashed session left running, and remove its code and session file."""
+    end_processes(session_processes(folder=group_dir()), grace=8)
+    (group_dir() / "session" / "access-code").unlink(missing_ok=True)
+    session_path().unlink(missing_ok=True)
+
+
+class StopOnSignal:
+    """Ctrl+C, SIGTERM or a closed terminal: the first asks the session to stop, a second hurries it.
+
+    Installed before anything starts, so there is no moment at which Ctrl+C leaves servers running.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self, session: GroupSession):
+        self.session = session
+        self.count = 0
+        self.previous = {}
+
+    def __enter__(self):
+        for sig in self.SIGNALS:
+            self.previous[sig] = signal.signal(sig, self)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+        return False
+
+    def __call__(self, signum, frame) -> None:
+        self.count += 1
+        self.session.stop_requested.set()
+        if self.count == 2:
+            self.session.hurry.set()
+            # os.write: safe even if the signal arrived in the middle of a print
+            _say("\nStill ending the session: closing everything now. One moment, please.\n")
+        elif self.count > 2:
+            _say("\nAlmost done. Please wait a moment.\n")
+
+
+def _say(text: str) -> None:
+    try:
+        os.write(sys.stdout.fileno(), text.encode())
+    except (OSError, ValueError):
+        pass
+
+
+POOL_TIMEOUT = 240
 
 
 def serve_group(module: int, group: int, network: bool, port: int) -> int:
@@ -610,32 +939,85 @@ def serve_group(module: int, group: int, network: bool, port: int) -> int:
     paths.ensure_private_file(log_file)
     with log_file.open("a", encoding="utf-8") as log:
         session = GroupSession(module, group, network=network, port=port, log=log)
-        print(f"Closer Again: starting the group session for Module {module} ({session.module.title}).", flush=True)
+        with StopOnSignal(session):
+            return _run(session, network, log_file)
+
+
+def _run(session: GroupSession, network: bool, log_file: Path) -> int:
+    started = False
+    try:
+        kind, info = leftover_session()
+        if kind == "running":
+            print("A group session is already running on this computer"
+                  + (f" (Module {info.get('module')}, {str(info.get('url', '')).split('?', 1)[0]})." if info else ".")
+                  + "\nEnd it first: press Ctrl+C in its window. Then start this one again.")
+            return 3
+        if kind == "crashed":
+            print("An earlier session did not end properly (its window was closed, or the computer stopped).\n"
+                  "Ending what it left running…", flush=True)
+            end_leftover_session()
+            print("Done: the earlier session is ended, and its access code no longer works.\n")
+        elif kind == "stale":
+            end_leftover_session()
+        free = free_pair_from(session.port, session.bind_ip)
+        if free is None:
+            print(f"Port {session.port} and the ports after it are in use, so the session cannot start.\n"
+                  "Close other programs that serve web pages, or choose another port: add --port 9000.")
+            return 4
+        if free != session.port:
+            print(f"Port {session.port} is in use by another program, so this session uses port {free} instead.")
+            session.port = free
+        print(f"Closer Again: starting the group session for Module {session.module.number} "
+              f"({session.module.title}).", flush=True)
+        started = True
         session.start()
-        signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            print(f"Getting {session.group} pages ready", end="", flush=True)
-            deadline = time.time() + 240
-            while not session.pool_ready() and time.time() < deadline:
-                print(".", end="", flush=True)
-                time.sleep(2)
+        print(f"Getting {session.group} pages ready (this takes a minute or two)", end="", flush=True)
+        full = session.wait_for_pool(POOL_TIMEOUT, tick=lambda: print(".", end="", flush=True))
+        if session.participants is None or session.participants.poll() is not None:
+            print("\n\nThe participant page stopped unexpectedly, so the session cannot go on.\n"
+                  f"Technical details are in {log_file}. Please start the session again.")
+            return 1
+        if full:
             print(" ready.\n")
-            print("Participants: scan the QR code, or open this address and type the code.\n")
-            print(qr_terminal(session.url) + "\n")
-            print(f"    {session.url}")
-            print(f"    Access code: {pretty_code(session.code)}\n")
-            if network:
-                print("The page is open to this local network (same Wi-Fi). Only people with the code get in.")
-            else:
-                print("The page works on this computer only. Add --network to let phones on this Wi-Fi join.")
-            print(f"\nFacilitator dashboard (timer, ground rules, pulse): {session.facilitator_url}")
-            print(f"(Technical messages go to {log_file})\nPress Ctrl+C here to end the session.", flush=True)
-            while session.participants.poll() is None:
-                time.sleep(1)
-            return session.participants.returncode or 0
-        except KeyboardInterrupt:
+        else:
+            warm = session.pool().get("warm", 0)
+            print(f"\n\nOnly {warm} of {session.group} pages are ready after {POOL_TIMEOUT // 60} minutes "
+                  "(this computer is busy). The session works: the first people can join now, and pages for "
+                  "the others keep getting ready, so they may wait a little longer.\n")
+        print("Participants: scan the QR code, or open this address and type the code.\n")
+        print(qr_terminal(session.url) + "\n")
+        print(f"    {session.url}")
+        print(f"    Access code: {pretty_code(session.code)}\n")
+        if network:
+            print("The page is open to this local network (same Wi-Fi). Only people with the code get in.")
+        else:
+            print("The page works on this computer only. Add --network to let phones on this Wi-Fi join.\n"
+                  "Pages opened in this computer's browser keep their answers in that browser, on this "
+                  "computer:\nbest open the link in a private (incognito) window, and close it at the end.")
+        print(f"\nFacilitator dashboard (timer, ground rules, pulse): {session.facilitator_url}")
+        print(f"(Technical messages go to {log_file})\nPress Ctrl+C here to end the session.", flush=True)
+        while session.participants.poll() is None:
+            session._pause(1)
+        print("\nThe participant page stopped unexpectedly. "
+              f"Technical details are in {log_file}. Please start the session again.")
+        return 1
+    except Stopping:
+        return 0
+    except RuntimeError as err:
+        if session.stop_requested.is_set():
             return 0
-        finally:
+        print(f"\n\nThe session could not start: {err}.\nTechnical details are in {log_file}. "
+              "Please try again; if it happens again, restart the computer.")
+        return 1
+    finally:
+        if started:
+            print("\nEnding the session…", flush=True)
             session.stop()
-            print("\nSession ended. No participant's answers were kept on this computer; "
-                  "the group pulse keeps only anonymous totals.")
+            if network:
+                print("Session ended. The access code no longer works. No participant's answers were kept on "
+                      "this computer; the group pulse keeps only anonymous totals.", flush=True)
+            else:
+                print("Session ended. The access code no longer works. The workshop kept no participant's "
+                      "answers on this computer.\nIf pages were open in this computer's own browser (not a "
+                      "private window), that browser may still hold their answers: close it, then clear its "
+                      "data for 127.0.0.1 (see the README, 'A group session with a facilitator').", flush=True)
