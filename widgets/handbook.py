@@ -85,7 +85,8 @@ def _page_title(path: Path) -> str:
     """A guide page's first heading, without the project name in front."""
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("# "):
-            return line[2:].strip().removeprefix("Closer Again: ")
+            title = line[2:].strip().removeprefix("Closer Again: ")
+            return title[:1].upper() + title[1:]
     return path.stem.replace("_", " ")
 
 
