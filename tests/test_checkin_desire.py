@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import ipywidgets as w
 import pytest
 
 from widgets import ModulePage, curriculum
@@ -221,3 +222,103 @@ def html_escape(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+# -- desire (Module 4) -------------------------------------------------------------------
+
+def module_text(number: int) -> str:
+    return curriculum.module(number).prose
+
+
+def test_module_4_explains_differing_and_responsive_desire_with_sources():
+    mod = curriculum.module(4)
+    headings = {b.get("heading"): b for b in mod.blocks if b["kind"] == "prose"}
+    differs = headings["When one of you wants more than the other"]
+    responsive = headings["Desire that comes after you start"]
+    options = headings["Options for each of you"]
+    known = {s["id"]: s for s in mod.sources}
+    for block in (differs, responsive, options):
+        assert block.get("sources"), f"{block['heading']!r} states clinical facts, so it names its sources"
+        assert all(i in known for i in block["sources"])
+    assert {"basson-2000", "basson-2001"} <= set(responsive["sources"])
+    assert "circle" in responsive["text"] and "never a promise" in responsive["text"]
+    text = options["text"].lower()
+    for must in ("never owe sex", "a no is always fine", "want to want", "touching yourself is fine",
+                 "closeness does not have to lead to sex"):
+        assert must in text, f"the options keep consent in front: {must!r}"
+    assert "**if you want more than your partner:**" in text and "**if you want less than your partner:**" in text
+
+
+def test_the_desire_form_is_private_and_asks_nothing_of_the_partner():
+    form = curriculum.module(4).exercise("desire_and_me")
+    assert form["scope"] == "private" and form["type"] == "form"
+    assert "your partner does not see it" in form["content_note"].lower()
+    assert not [f for f in form["fields"] if f["type"] == "scale"], "no score of desire to compare"
+
+
+# -- sensate focus (Module 6) ------------------------------------------------------------------
+
+def test_sensate_focus_has_a_shared_agreement_turns_a_private_look_back_and_optional_later_steps():
+    mod = curriculum.module(6)
+    agreement = mod.exercise("sensate_agreement")
+    assert agreement["scope"] == "shared" and agreement["type"] == "form"
+    fields = {f["id"]: f for f in agreement["fields"]}
+    assert {"off_limits", "stop_signal", "when", "where", "how_often", "how_long", "who_starts"} <= set(fields)
+    assert "Two or three times a week" in fields["how_often"]["options"]
+    assert "Intercourse or any penetration" in fields["off_limits"]["options"]
+    turns = mod.exercise("sensate_turns")
+    assert turns["type"] == "turns" and turns["roles"] == ["Touching", "Receiving"] and turns["note_label"] == ""
+    look_back = mod.exercise("sensate_look_back")
+    assert look_back["scope"] == "private" and look_back["type"] == "log"
+    assert not [f for f in look_back["fields"] if f["type"] == "scale"], "no ratings of performance"
+    later = next(b for b in mod.blocks if b.get("heading") == "Later steps, only if you both want them")
+    assert later.get("sources") and "never the goal" in later["text"] and "optional" in later["text"]
+    habits = next(b for b in mod.blocks if b.get("heading", "").startswith("Sensate focus"))
+    assert "two or three times a week" in habits["text"] and "20 to 40 minutes" in habits["text"]
+    assert habits.get("sources")
+
+
+def test_nothing_charts_how_far_a_couple_got():
+    for mod in curriculum.modules():
+        for block in mod.exercises:
+            if block["type"] == "progress":
+                assert "ladder" not in block.get("show", ["checkins", "wins", "ladder"]), (
+                    f"module {mod.number} charts steps reached on the ladder")
+            if block["id"].startswith("sensate"):
+                assert block["type"] not in ("ladder", "progress")
+                assert not [f for f in block.get("fields", []) if "step" in f["id"] or f["type"] == "scale"]
+
+
+def test_touch_turns_alternate_who_starts_and_keep_nothing_else(journal_file):
+    page = ModulePage(6, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-20")
+    turns = page.exercise("sensate_turns")
+    page.picker.choose("a")
+    assert "Touching:</strong> Sam" in turns.roles.value and "Receiving:</strong> Alex" in turns.roles.value
+    assert not any(isinstance(c, w.Textarea) for c in walk(turns.body)), "no shared note in touch turns"
+    turns.start()
+    turns.stop()
+    turns.swap()
+    turns.start()  # the second turn in the same sitting does not change who started
+    turns.stop()
+    shared = Journal(journal_file).shared().items("m06/sensate_turns/")
+    assert shared == {"m06/sensate_turns/started_first": "a"}
+
+    again = ModulePage(6, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-23")
+    turns = again.exercise("sensate_turns")
+    again.picker.choose("b")
+    assert "Touching:</strong> Alex" in turns.roles.value
+    assert "Sam took the first turn last time, so Alex could start this time" in turns.start_line.value
+
+
+def test_listening_turns_in_module_3_are_unchanged(journal_file):
+    page = ModulePage(3, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-20")
+    turns = page.exercise(next(e["id"] for e in curriculum.module(3).exercises if e["type"] == "turns"))
+    page.picker.choose("a")
+    assert "Speaking:</strong> Sam" in turns.roles.value and "For the listener:" in turns.scaffold.value
+    assert turns.heard is not None and turns.start_line.value == ""
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)

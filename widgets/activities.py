@@ -340,12 +340,21 @@ class Rephraser(Exercise):
 
 @register("turns")
 class Turns(Exercise):
-    """Speaker and listener take turns with a visible timer and a listening scaffold."""
+    """Two roles take turns with a visible timer and a scaffold: speaker and listener by default.
+
+    Optional content keys: ``roles`` (the two role names, e.g. touching and receiving),
+    ``scaffold_title``, ``note_label`` ("" for no shared note) and ``alternate_note``: with it,
+    the page remembers only who started last time, and the other person starts next time.
+    """
 
     def build(self) -> None:
         self.minutes = int(self.spec.get("minutes", 3))
         self.remaining = self.minutes * 60
         self.speaker_first = True
+        self.role_names = list(self.spec.get("roles", ["Speaking", "Listening"]))
+        self.alternate_note = self.spec.get("alternate_note", "")
+        self.last_first: str | None = None
+        self.started_this_time = False
         self.roles = w.HTML("", layout=w.Layout(width="100%"))
         self.swap_button = w.Button(description="Swap roles")
         self.swap_button.on_click(lambda _: self.swap())
@@ -356,25 +365,39 @@ class Turns(Exercise):
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
         scaffold = "".join(f"<li>{html.escape(s)}</li>" for s in self.spec.get("scaffold", []))
-        self.scaffold = w.HTML(f"<p><strong>For the listener:</strong></p><ul>{scaffold}</ul>",
+        title = html.escape(self.spec.get("scaffold_title", "For the listener:"))
+        self.scaffold = w.HTML(f"<p><strong>{title}</strong></p><ul>{scaffold}</ul>",
                                layout=w.Layout(width="100%"))
-        self.heard = self.bind(TextField("heard", "What I heard you say is…", max_chars=1000, rows=3))
+        note_label = self.spec.get("note_label", "What I heard you say is…")
+        self.heard = self.bind(TextField("heard", note_label, max_chars=1000, rows=3)) if note_label else None
+        self.start_line = w.HTML("", layout=w.Layout(width="100%"))
         self._task = None
         self._draw()
-        self.body.children = [self.roles, self.swap_button, self.clock,
+        self.body.children = [self.start_line, self.roles, self.swap_button, self.clock,
                               w.HBox([self.start_button, self.stop_button], layout=w.Layout(flex_flow="row wrap")),
-                              self.scaffold, self.heard]
+                              self.scaffold, *([self.heard] if self.heard else [])]
+
+    def _all_names(self) -> dict[str, str]:
+        names = self.page.journal_names()
+        return {"a": names.get("a") or curriculum.text("who.partner_default_a"),
+                "b": names.get("b") or curriculum.text("who.partner_default_b")}
 
     def names(self) -> tuple[str, str]:
-        names = self.page.journal_names()
-        a = names.get("a") or curriculum.text("who.partner_default_a")
-        b = names.get("b") or curriculum.text("who.partner_default_b")
-        return (a, b) if self.speaker_first else (b, a)
+        names = self._all_names()
+        return (names["a"], names["b"]) if self.speaker_first else (names["b"], names["a"])
 
     def _draw(self) -> None:
         speaker, listener = self.names()
-        self.roles.value = (f"<p><strong>Speaking:</strong> {html.escape(speaker)} · "
-                            f"<strong>Listening:</strong> {html.escape(listener)}</p>")
+        first, second = (html.escape(r) for r in self.role_names)
+        self.roles.value = (f"<p><strong>{first}:</strong> {html.escape(speaker)} · "
+                            f"<strong>{second}:</strong> {html.escape(listener)}</p>")
+        if self.alternate_note and self.last_first in ("a", "b"):
+            names = self._all_names()
+            other = "b" if self.last_first == "a" else "a"
+            self.start_line.value = "<p>" + html.escape(
+                self.alternate_note.format(last=names[self.last_first], next=names[other])) + "</p>"
+        else:
+            self.start_line.value = ""
         mins, secs = divmod(max(self.remaining, 0), 60)
         if self.remaining <= 0:
             self.clock.value = '<p role="status"><strong>Time.</strong> Thank each other. Swap roles when you are ready.</p>'
@@ -394,6 +417,10 @@ class Turns(Exercise):
     def start(self) -> None:
         self.stop()
         self.remaining = self.minutes * 60
+        if self.alternate_note and not self.started_this_time:
+            # only who took the first turn this time is kept, so that the other person starts next time
+            self.started_this_time = True
+            self.save("started_first", "a" if self.speaker_first else "b")
         self._draw()
         self._task = start_in_background(self._run)
 
@@ -408,7 +435,12 @@ class Turns(Exercise):
             self._task = None
 
     def load(self, saved: dict) -> None:
-        self.heard.show(saved.get("heard"))
+        if self.heard:
+            self.heard.show(saved.get("heard"))
+        self.started_this_time = False
+        self.last_first = saved.get("started_first") if self.alternate_note else None
+        if self.last_first in ("a", "b"):
+            self.speaker_first = self.last_first == "b"
         self._draw()
 
 
