@@ -65,6 +65,12 @@ class SafetyCheck(Exercise):
         else:
             self.result.value = ""
 
+    def refresh(self) -> None:
+        super().refresh()
+        if self.page.active:
+            # the usual line says how saved private answers are kept; nothing here is kept at all
+            self.scope_line.value = html.escape(curriculum.data("safety")["scope_line"])
+
     def clear(self) -> None:
         for q in self.questions:
             q.show(None)
