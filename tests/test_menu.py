@@ -87,45 +87,48 @@ def test_hand_over_hides_everything(page):
     assert "Hand the device over" in page.picker.state.value
 
 
-def test_lock_encrypts_at_rest_and_the_file_holds_no_plain_ratings(page, journal_file):
+def test_locking_the_private_space_seals_the_ratings_too(page, journal_file):
     menu = PrivateMenu(page, MENU_SPEC)
     page.picker.choose("a")
     menu.rating_fields["toys"].choose(YES)
     menu.note_fields["toys"].box.value = "SECRET-WISH-7"
-    assert menu.set_lock("correct horse", "correct horse")
-    menu.rating_fields["penetration_receiving"].choose(NOT_NOW)  # a change while unlocked stays encrypted
+    assert page.lock_panel.set_lock("correct horse", "correct horse")
+    assert "locked private answers" in menu.lock_note.value
+    menu.rating_fields["penetration_receiving"].choose(NOT_NOW)  # a change while open stays sealed
     Journal(journal_file).close()
     raw = journal_file.read_bytes()
     for needle in (b"SECRET-WISH-7", b"toys", b"penetration", b"Not now"):
         assert needle not in raw
     # the other partner, even with the file, cannot read them
-    other = PrivateAnswers(Journal(journal_file).partner("a"))
-    assert other.locked
+    other = Journal(journal_file)
     with pytest.raises(WrongPassphrase):
-        other.read("wrong guess")
-    assert other.read("correct horse")["ratings"] == {"toys": YES, "penetration_receiving": NOT_NOW}
+        other.open_space("a", "wrong guess")
+    other.open_space("a", "correct horse")
+    assert PrivateAnswers(other.partner("a")).read()["ratings"] == {"toys": YES, "penetration_receiving": NOT_NOW}
 
 
-def test_wrong_passphrase_is_refused_kindly(page):
+def test_an_unlocked_menu_says_plainly_who_can_read_it(page):
     menu = PrivateMenu(page, MENU_SPEC)
     page.picker.choose("a")
-    menu.set_lock("a long passphrase", "a long passphrase")
-    page.picker.choose("b")
+    assert "not locked" in menu.lock_note.value
+
+
+def test_a_menu_locked_by_an_earlier_version_opens_once_and_moves_into_a_locked_space(page, journal_file):
+    Journal(journal_file).partner("a").put("menu/locked", lock({"ratings": {"kissing": YES}, "notes": {}},
+                                                               "old menu words"), keep_history=False)
+    menu = PrivateMenu(page, MENU_SPEC)
     page.picker.choose("a")
     assert menu.sections.layout.display == "none"
     assert not menu.open_locked("nope nope nope")
-    assert "does not open your answers" in menu.message.value
-    assert menu.open_locked("a long passphrase")
+    assert "does not open" in menu.message.value
+    assert menu.open_locked("old menu words")
     assert menu.sections.layout.display == ""
-
-
-def test_lock_says_plainly_a_forgotten_passphrase_cannot_be_recovered(page):
-    menu = PrivateMenu(page, MENU_SPEC)
+    assert menu.rating_fields["kissing"].value == YES
+    assert page.journal.is_locked("a")
+    page.picker.choose("b")
     page.picker.choose("a")
-    assert "no one can recover your answers" in menu.lock_note.value
-    assert not menu.set_lock("short", "short")
-    assert not menu.set_lock("long enough 1", "long enough 2")
-    assert "not the same" in menu.message.value
+    assert page.lock_panel.unlock("old menu words")
+    assert menu.rating_fields["kissing"].value == YES
 
 
 def test_lock_round_trip_and_tampering():
@@ -204,9 +207,10 @@ def test_reveal_marks_what_is_newly_shared_since_last_time(page, journal_file):
 
 
 def test_reveal_of_locked_answers_needs_the_passphrase(page, journal_file):
-    answers = PrivateAnswers(Journal(journal_file).partner("a"))
-    answers.write({"ratings": {"kissing": YES}, "notes": {}})
-    answers.set_lock("my secret words")
+    journal = Journal(journal_file)
+    PrivateAnswers(journal.partner("a")).write({"ratings": {"kissing": YES}, "notes": {}})
+    journal.lock_space("a", "my secret words")
+    journal.close()
     _rate(journal_file, "b", {"kissing": YES})
     reveal = Reveal(page, REVEAL_SPEC)
     page.picker.choose("b")

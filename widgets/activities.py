@@ -16,6 +16,7 @@ from . import curriculum
 from .exercise import Exercise, register
 from .fields import SingleChoiceField, TextField, make_field
 from .ticking import start_in_background
+from .widget_tree import close_trees
 
 MAX_OWN_ITEM = 200
 
@@ -147,6 +148,8 @@ class ListBuilder(Exercise):
 
     def message_list(self) -> w.HTML:
         self.list_title = w.HTML("<h4>Our list</h4>" if self.scope == "shared" else "<h4>My list</h4>")
+        self.empty_note = _p("Nothing here yet.", "ca-help")
+        self._rows: dict[str, w.HBox] = {}
         return self.list_title
 
     def _ticked(self, box, ticked: bool) -> None:
@@ -190,11 +193,16 @@ class ListBuilder(Exercise):
             self._syncing = False
         rows = []
         for item in self.items:
-            remove = w.Button(description="Remove", tooltip=f"Remove: {item}")
-            remove.on_click(lambda _, it=item: self.remove(it))
-            rows.append(w.HBox([w.HTML(f"<span>• {html.escape(item)}</span>", layout=w.Layout(flex="1 1 auto")), remove],
-                               layout=w.Layout(width="100%", align_items="center")))
-        self.list_view.children = rows or [_p("Nothing here yet.", "ca-help")]
+            if item not in self._rows:
+                remove = w.Button(description="Remove", tooltip=f"Remove: {item}")
+                remove.on_click(lambda _, it=item: self.remove(it))
+                self._rows[item] = w.HBox([w.HTML(f"<span>• {html.escape(item)}</span>",
+                                                  layout=w.Layout(flex="1 1 auto")), remove],
+                                          layout=w.Layout(width="100%", align_items="center"))
+            rows.append(self._rows[item])
+        dropped = [self._rows.pop(i) for i in list(self._rows) if i not in self.items]
+        self.list_view.children = rows or [self.empty_note]
+        close_trees(dropped)  # rows of words no longer listed (another person's, too) close
 
     def load(self, saved: dict) -> None:
         self.own.value = ""  # a half-typed draft never passes to the next person
@@ -222,6 +230,7 @@ class Sorter(Exercise):
         self.add_button.on_click(lambda _: self.add(self.own.value))
         self.summary = w.HTML("", layout=w.Layout(width="100%"))
         self.body.children = [self.rows, self.own, self.add_button, self.summary]
+        self._picks: dict[str, w.Dropdown] = {}
         self._drawing = False
         self._draw()
 
@@ -253,15 +262,20 @@ class Sorter(Exercise):
 
     def _draw(self) -> None:
         self._drawing = True
-        rows = []
-        for item in self.all_items():
-            pick = w.Dropdown(options=[self.UNSORTED, *self.groups], value=self.placement.get(item, self.UNSORTED),
-                              description=item, style={"description_width": "initial"},
-                              layout=w.Layout(width="100%"))
-            pick.observe(lambda ch, it=item: None if self._drawing else self.place(it, ch["new"]), "value")
-            rows.append(pick)
-        self.rows.children = rows
-        self._drawing = False
+        try:
+            items = self.all_items()
+            for item in items:
+                if item not in self._picks:
+                    pick = w.Dropdown(options=[self.UNSORTED, *self.groups], description=item,
+                                      style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+                    pick.observe(lambda ch, it=item: None if self._drawing else self.place(it, ch["new"]), "value")
+                    self._picks[item] = pick
+                self._picks[item].value = self.placement.get(item, self.UNSORTED)
+            dropped = [self._picks.pop(i) for i in list(self._picks) if i not in items]
+            self.rows.children = [self._picks[item] for item in items]
+            close_trees(dropped)  # another person's own items close
+        finally:
+            self._drawing = False
         self._draw_summary()
 
     def _draw_summary(self) -> None:

@@ -50,6 +50,14 @@ class SaveStatus(w.HTML):
         self.remove_class("ca-saved-failed")
         self.value = html.escape(curriculum.text("saved.never"))
 
+    def show_not_stored(self, not_stored: bool = True) -> None:
+        """Group sessions: the browser refused to keep the answers (True), or kept them again (False)."""
+        if not_stored and self.saved_at:
+            self.add_class("ca-saved-failed")
+            self.value = html.escape(curriculum.text("saved.not_stored"))
+        elif not not_stored and self.saved_at and "ca-saved-failed" in self._dom_classes and not self.failed:
+            self.show_saved(_dt.datetime.now().isoformat())
+
 
 class Exercise(w.VBox):
     """Base card. Subclasses build ``self.body`` and override ``load``."""
@@ -80,6 +88,8 @@ class Exercise(w.VBox):
         self.scope_line = w.HTML("").add_class("ca-scope")
         self.message = w.HTML("").add_class("ca-kind")
         self._pending: dict[str, object] = {}
+        self._sealed_pending = ""  # answers that wait for a locked space's owner: sealed, never plain
+        self._sealed_for = ""
         self._loading = False
         heading = w.HTML(
             f"<h3>{html.escape(spec['title'])}</h3>"
@@ -150,9 +160,7 @@ class Exercise(w.VBox):
                 if self.scope == "shared":
                     self.scope_line.value = html.escape(curriculum.text("exercise.shared"))
                 else:
-                    self.scope_line.value = html.escape(
-                        curriculum.text("exercise.private", name=self.page.active_name)
-                    )
+                    self.scope_line.value = html.escape(self.page.private_line())
                 saved = {k[len(self.key_prefix):]: v for k, v in view.items(self.key_prefix).items()}
                 self.skipped = bool(saved.pop(SKIPPED, False))
                 # back after hiding the page with an answer unsaved: what was typed shows, and is saved now
@@ -182,7 +190,20 @@ class Exercise(w.VBox):
 
     @property
     def unsaved(self) -> bool:
-        return bool(self._pending)
+        return bool(self._pending or self._sealed_pending)
+
+    def seal_pending(self, journal, slot: str) -> None:
+        """Before ``slot``'s locked space closes: keep answers still waiting to be saved only sealed."""
+        if self._pending and self.scope == "private":
+            self._sealed_pending = journal.seal_pending(slot, self._pending)
+            self._sealed_for = slot
+            self._pending = {}
+
+    def unseal_pending(self, journal, slot: str) -> None:
+        """The owner opened their space again: what waited comes back, to be saved at once."""
+        if self._sealed_pending and self._sealed_for == slot:
+            self._pending = {**journal.unseal_pending(slot, self._sealed_pending), **self._pending}
+            self._sealed_pending = self._sealed_for = ""
 
     def set_skipped(self, skipped: bool) -> None:
         self.skipped = skipped

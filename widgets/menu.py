@@ -2,9 +2,12 @@
 
 Each partner rates every idea alone: Yes, Maybe / curious, Not now, No, with an
 optional private note. Ratings live in that partner's private space only, with
-no history kept. A partner may lock them with a passphrase: they are then
-stored only encrypted (Fernet, key from scrypt), and are readable by nobody
-without it.
+no history kept. When a partner locks their private space (see
+``lock_panel``), the ratings are sealed with everything else in it.
+
+Earlier versions let a partner lock the menu alone (Fernet, key from scrypt,
+under ``menu/locked``). Such a menu opens once with its passphrase and moves
+into the private space, which is then locked with that same passphrase.
 
 The reveal shows, to both at once, the ideas both rated Yes and, if each chose
 to include them, ideas rated Yes by one and Maybe by the other. It never shows
@@ -28,6 +31,7 @@ from .disclosure import Disclosure
 from .exercise import Exercise, register
 from .fields import SingleChoiceField, TextField
 from .journal import JournalError, PartnerView
+from .space_lock import WrongPassphrase
 
 PREFIX = "menu/"
 RATINGS = "menu/ratings"
@@ -36,7 +40,6 @@ LOCKED = "menu/locked"
 OWN_ITEMS = "menu/own_items"
 LAST_REVEAL = "menu/last_reveal"
 YES, MAYBE, NOT_NOW, NO = "Yes", "Maybe / curious", "Not now", "No"
-MIN_PASSPHRASE = 8
 
 
 # -- the list of ideas ----------------------------------------------------------
@@ -72,11 +75,7 @@ def find_matches(ratings_a: dict, ratings_b: dict, order: list[str],
     return {"both_yes": both_yes, "yes_and_maybe": yes_and_maybe}
 
 
-# -- the lock --------------------------------------------------------------------------
-
-class WrongPassphrase(Exception):
-    """The passphrase does not open these answers."""
-
+# -- the menu lock of earlier versions (read once, then moved into the private space) ----------
 
 def _key(passphrase: str, salt: bytes) -> bytes:
     kdf = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1)
@@ -98,45 +97,34 @@ def unlock(blob: dict, passphrase: str) -> dict:
 
 
 class PrivateAnswers:
-    """One partner's ratings and notes, plain or locked, never with history."""
+    """One partner's ratings and notes, in their private space, never with history."""
 
     def __init__(self, view: PartnerView):
         self.view = view
-        self.passphrase: str | None = None  # held in memory only while unlocked
 
     @property
     def locked(self) -> bool:
+        """Locked on its own by an earlier version, and not yet moved into the private space."""
         return self.view.get(LOCKED) is not None
 
     def read(self, passphrase: str | None = None) -> dict:
         blob = self.view.get(LOCKED)
         if blob is None:
             return {"ratings": self.view.get(RATINGS, {}) or {}, "notes": self.view.get(NOTES, {}) or {}}
-        data = unlock(blob, passphrase or self.passphrase or "")
-        self.passphrase = passphrase or self.passphrase
-        return data
+        return unlock(blob, passphrase or "")
 
     def write(self, data: dict) -> str:
         if self.locked:
-            if not self.passphrase:
-                raise WrongPassphrase
-            return self.view.put(LOCKED, lock(data, self.passphrase), keep_history=False)
+            raise WrongPassphrase
         self.view.put(NOTES, data.get("notes", {}), keep_history=False)
         return self.view.put(RATINGS, data.get("ratings", {}), keep_history=False)
 
-    def set_lock(self, passphrase: str) -> None:
-        data = self.read(self.passphrase)
-        self.passphrase = passphrase
-        self.view.put(LOCKED, lock(data, passphrase), keep_history=False)
-        self.view.delete(RATINGS, keep_history=False)
-        self.view.delete(NOTES, keep_history=False)
-
-    def remove_lock(self) -> None:
-        data = self.read(self.passphrase)
-        self.view.put(RATINGS, data.get("ratings", {}), keep_history=False)
+    def move_into_space(self, data: dict) -> str:
+        """An earlier version's menu lock, opened: its answers now live in the (locked) private space."""
         self.view.put(NOTES, data.get("notes", {}), keep_history=False)
+        stamp = self.view.put(RATINGS, data.get("ratings", {}), keep_history=False)
         self.view.delete(LOCKED, keep_history=False)
-        self.passphrase = None
+        return stamp
 
 
 # -- rating, alone -------------------------------------------------------------------------------
@@ -178,17 +166,11 @@ class PrivateMenu(Exercise):
             titles.append(title)
         self.section_boxes = [Disclosure(title, [box]) for title, box in zip(titles, sections)]
         self.sections = w.VBox(self.section_boxes, layout=w.Layout(width="100%"))
-        # lock / unlock
-        self.pass_1 = w.Password(description="Passphrase", style={"description_width": "initial"},
+        # how the ratings are protected; an earlier version's menu lock opens here once
+        self.pass_1 = w.Password(description=curriculum.text("lock.passphrase"), style={"description_width": "initial"},
                                  layout=w.Layout(width="100%"))
-        self.pass_2 = w.Password(description="Type it again", style={"description_width": "initial"},
-                                 layout=w.Layout(width="100%"))
-        self.lock_button = w.Button(description="Lock my answers")
-        self.lock_button.on_click(lambda _: self.set_lock(self.pass_1.value, self.pass_2.value))
-        self.unlock_button = w.Button(description="Open my answers", button_style="primary")
+        self.unlock_button = w.Button(description=curriculum.text("menu_lock.open"), button_style="primary")
         self.unlock_button.on_click(lambda _: self.open_locked(self.pass_1.value))
-        self.unlock_lock_button = w.Button(description="Remove the lock")
-        self.unlock_lock_button.on_click(lambda _: self.remove_lock())
         self.lock_note = w.HTML("", layout=w.Layout(width="100%"))
         self.lock_box = w.VBox(layout=w.Layout(width="100%"))
         self.handover_button = w.Button(description="I'm done: hide my answers and hand over", button_style="primary")
@@ -218,7 +200,6 @@ class PrivateMenu(Exercise):
         view = self.view()
         self.answers = PrivateAnswers(view) if view is not None else None
         self.data = {"ratings": {}, "notes": {}}
-        self._unlocked = False
         for section in self.section_boxes:  # the next person starts with every section closed
             section.is_open = False
         self._refresh_own()
@@ -230,12 +211,12 @@ class PrivateMenu(Exercise):
         return ""
 
     def load(self, saved: dict) -> None:
-        self.pass_1.value = self.pass_2.value = ""
+        self.pass_1.value = ""
         if self.answers is None:
             self._show({"ratings": {}, "notes": {}})
             self._draw_lock()
             return
-        if self.answers.locked and not self._unlocked:
+        if self.answers.locked:
             self._show({"ratings": {}, "notes": {}})
             self.sections.layout.display = "none"
         else:
@@ -246,7 +227,7 @@ class PrivateMenu(Exercise):
 
     def clear(self) -> None:
         self._show({"ratings": {}, "notes": {}})
-        self.pass_1.value = self.pass_2.value = self.own_text.value = ""  # drafts never pass to the next person
+        self.pass_1.value = self.own_text.value = ""  # drafts never pass to the next person
 
     def _show(self, data: dict) -> None:
         self._loading_menu = True
@@ -259,20 +240,16 @@ class PrivateMenu(Exercise):
             self._loading_menu = False
 
     def _draw_lock(self) -> None:
-        warn = ("<p class='ca-note'><strong>If you forget your passphrase, no one can recover your answers:</strong> "
-                "not your partner, not a facilitator, not us. You would need to start the menu again.</p>")
         if self.answers is None:
             self.lock_box.children = []
-        elif self.answers.locked and not self._unlocked:
-            self.lock_note.value = "<p>Your answers are locked. Type your passphrase to open them.</p>"
-            self.lock_box.children = [self.lock_note, self.pass_1, self.unlock_button]
         elif self.answers.locked:
-            self.lock_note.value = "<p>Your answers are locked with your passphrase. They are stored scrambled.</p>"
-            self.lock_box.children = [self.lock_note, self.unlock_lock_button]
+            self.lock_note.value = f"<p>{html.escape(curriculum.text('menu_lock.earlier'))}</p>"
+            self.lock_box.children = [self.lock_note, self.pass_1, self.unlock_button]
         else:
-            self.lock_note.value = ("<h4>Lock my answers (optional)</h4><p>A passphrase keeps your ratings scrambled "
-                                    f"on this device. Use at least {MIN_PASSPHRASE} characters.</p>" + warn)
-            self.lock_box.children = [self.lock_note, self.pass_1, self.pass_2, self.lock_button]
+            locked = self.page.journal.is_locked(self.page.active)
+            key = "menu_lock.in_locked_space" if locked else "menu_lock.in_open_space"
+            self.lock_note.value = f"<p class='ca-help'>{html.escape(curriculum.text(key))}</p>"
+            self.lock_box.children = [self.lock_note]
 
     # -- actions -----------------------------------------------------------------
     def rate(self, item_id: str, rating) -> None:
@@ -304,39 +281,25 @@ class PrivateMenu(Exercise):
         self.status.show_saved(stamp)
         self.visited = True
 
-    def set_lock(self, first: str, second: str) -> bool:
-        if len(first) < MIN_PASSPHRASE:
-            self.message.value = html.escape(f"Please use at least {MIN_PASSPHRASE} characters.")
-            return False
-        if first != second:
-            self.message.value = html.escape("The two passphrases are not the same. Please type them again.")
-            return False
-        self.answers.set_lock(first)
-        self._unlocked = True
-        self.pass_1.value = self.pass_2.value = ""
-        self.message.value = html.escape("Locked. Remember your passphrase: it cannot be recovered.")
-        self._draw_lock()
-        return True
-
     def open_locked(self, passphrase: str) -> bool:
-        try:
-            self.data = self.answers.read(passphrase)
-        except WrongPassphrase:
-            self.message.value = html.escape(
-                "That passphrase does not open your answers. Check for capital letters and try again.")
-            return False
-        self._unlocked = True
-        self.message.value = ""
-        self.pass_1.value = ""
-        self._show(self.data)
-        self.sections.layout.display = ""
-        self._draw_lock()
-        return True
+        """Open a menu that an earlier version locked on its own, and move it into the private space.
 
-    def remove_lock(self) -> None:
-        self.answers.remove_lock()
-        self.message.value = html.escape("The lock is removed.")
-        self._draw_lock()
+        If the private space is not locked yet, it is locked with this same passphrase, so the
+        ratings stay as protected as they were.
+        """
+        self.pass_1.value = ""
+        try:
+            data = self.answers.read(passphrase)
+        except WrongPassphrase:
+            self.message.value = html.escape(curriculum.text("lock.wrong"))
+            return False
+        slot, journal = self.page.active, self.page.journal
+        if not journal.is_locked(slot):
+            journal.lock_space(slot, passphrase)
+        PrivateAnswers(journal.partner(slot)).move_into_space(data)
+        self.page.set_active(slot)  # every card now says the space is locked
+        self.message.value = html.escape(curriculum.text("menu_lock.moved"))
+        return True
 
     def hand_over(self) -> None:
         self.page.set_active("")
@@ -395,7 +358,7 @@ class Reveal(Exercise):
         for slot in ("a", "b"):
             include = w.Checkbox(value=False, indent=False, layout=w.Layout(width="100%"),
                                  description="Also show ideas where one of us said Yes and the other said Maybe")
-            passphrase = w.Password(description="Passphrase, if you locked your answers",
+            passphrase = w.Password(description=curriculum.text("menu_reveal.passphrase"),
                                     style={"description_width": "initial"}, layout=w.Layout(width="100%"))
             button = w.Button(description="", button_style="primary")
             button.on_click(lambda _, s=slot: self.press(s))
@@ -446,20 +409,31 @@ class Reveal(Exercise):
             state.value = ""
             button.disabled = False
 
+    def _ratings(self, slot: str, passphrase: str) -> dict | None:
+        """``slot``'s ratings, if they agree now: as the person at the page, or with their passphrase."""
+        journal = self.page.journal
+        if self.page.active == slot:
+            return PrivateAnswers(journal.partner(slot)).read(passphrase or None)
+        if not passphrase:
+            return None
+        if journal.is_locked(slot):
+            return {"ratings": journal.peek(slot, passphrase, RATINGS, {}) or {}}
+        answers = PrivateAnswers(journal.partner(slot))
+        return answers.read(passphrase) if answers.locked else None  # an earlier version's menu lock
+
     def press(self, slot: str) -> bool:
         """A partner agrees to the reveal: only while they are the one using the page, or with their passphrase."""
         include, passphrase, button, state = self.partner_boxes[slot]
-        answers = PrivateAnswers(self.page.journal.partner(slot))
-        proven = bool(passphrase.value) and answers.locked
-        if self.page.active != slot and not proven:
-            state.value = html.escape(curriculum.text("menu_reveal.own_name_first"))
-            return False
         try:
-            data = answers.read(passphrase.value or None)
+            data = self._ratings(slot, passphrase.value)
         except WrongPassphrase:
             state.value = html.escape(curriculum.text("menu_reveal.wrong_passphrase"))
             return False
-        passphrase.value = ""
+        finally:
+            passphrase.value = ""
+        if data is None:
+            state.value = html.escape(curriculum.text("menu_reveal.own_name_first"))
+            return False
         self.ready[slot] = {"ratings": data.get("ratings", {}), "maybe": include.value}
         state.value = html.escape(curriculum.text("menu_reveal.waiting") if len(self.ready) < 2 else "")
         button.disabled = True

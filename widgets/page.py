@@ -10,20 +10,24 @@ A notebook makes one ``ModulePage`` and asks it for each part::
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import html
 import os
 import sys
+import time
 
 import ipywidgets as w
 import traitlets
 from IPython.display import HTML, display
 
-from . import curriculum, style
+from . import curriculum, style, ticking
 from .disclosure import Disclosure
 from .errors import report as report_error
 from .exercise import EXERCISE_TYPES, Exercise
 from .journal import PARTNER_SLOTS, Journal, JournalError
+from .lock_panel import PageWatch, SpaceLockPanel
+from .space_lock import WrongPassphrase
 
 COUNTRY_ENV = "CLOSER_AGAIN_COUNTRY"
 #: set by the group serve command: answers then stay in each participant's browser
@@ -176,7 +180,7 @@ class PartnerPicker(w.VBox):
         self._names: dict[str, str] = {}
         row = w.HBox([*self.buttons.values(), self.hide_button], layout=w.Layout(flex_flow="row wrap"))
         self.progress = w.HTML("").add_class("ca-help")
-        self.children = (self.question, row, self.state, self.progress, self.names)
+        self.children = (self.question, row, self.state, page.lock_panel, self.progress, self.names)
         # Names appear only when a browser shows this widget: a notebook run by
         # papermill or nbval never has them in its widget state.
         self._view_count = 0
@@ -216,7 +220,7 @@ class PartnerPicker(w.VBox):
     def _pressed(self, slot: str, pressed: bool) -> None:
         if self._busy:
             return
-        self.page.set_active(slot if pressed else "")
+        self.page.request(slot if pressed else "")
 
     def sync(self) -> None:
         self._busy = True
@@ -237,7 +241,10 @@ class PartnerPicker(w.VBox):
 
     def choose(self, slot: str) -> None:
         """What a click on a name does (handy in tests)."""
-        self.buttons[slot].value = True
+        if self.buttons[slot].value:
+            self.page.request(slot)
+        else:
+            self.buttons[slot].value = True
 
     def __repr__(self) -> str:
         return "<Closer Again: who is answering>"
@@ -249,6 +256,8 @@ class ModulePage(traitlets.HasTraits):
     """Everything one module page needs, built from the module's content file."""
 
     active = traitlets.Unicode("")  # "", "a" or "b"
+    #: an open locked space closes after this many minutes without a touch, key or scroll
+    idle_minutes = traitlets.Int(5)
 
     def __init__(self, number: int, journal_path: str = "", partner_names="", country: str = "",
                  today: str = "", focus_condition: str = ""):
@@ -259,10 +268,19 @@ class ModulePage(traitlets.HasTraits):
         self.journal = open_journal(journal_path)
         if hasattr(self.journal, "on_restore"):
             self.journal.on_restore.append(self._restored)
+        if hasattr(self.journal, "on_store_result"):  # group sessions: did the browser keep the answers?
+            self.journal.on_store_result.append(lambda stored: [e.status.show_not_stored(not stored)
+                                                                for e in self.exercises])
         self.country = country
         self.exercises: list[Exercise] = []
         self._unsaved_owner = ""  # whose answers are waiting to be saved, if any
         self.toolbar = Toolbar(country)
+        self.lock_panel = SpaceLockPanel(self)
+        self.watch = PageWatch()
+        self.watch.observe(self._page_hidden, "hidden")
+        self.watch.observe(lambda _: self.touch(), "activity")
+        self._last_touch = time.monotonic()
+        self._idle_task = None
         self.picker = PartnerPicker(self)
         self._seed_names(split_names(partner_names))
         self._update_progress()
@@ -324,8 +342,98 @@ class ModulePage(traitlets.HasTraits):
             return None
         return self.journal.shared() if scope == "shared" else self.journal.partner(self.active)
 
+    # -- who is at the page, and their lock -----------------------------------
+    def request(self, slot: str) -> bool:
+        """What choosing a name does: a locked space asks for its passphrase first; a lock is offered once."""
+        if not slot:
+            return self.set_active("")
+        try:
+            closed = self.journal.is_locked(slot) and not self.journal.is_open(slot)
+        except JournalError:
+            closed = False  # an unreadable journal shows no one's answers; each card says what is wrong
+        if closed:
+            # the page goes to nobody while the next person types their passphrase
+            if self.set_active(""):
+                self.lock_panel.ask(slot)
+            return False
+        if not self.set_active(slot):
+            return False
+        try:
+            offer = not self.journal.is_locked(slot) and not self.journal.lock_offered(slot)
+        except JournalError:
+            offer = False
+        if offer:
+            self.lock_panel.offer(slot)
+        return True
+
+    def open_space(self, slot: str, passphrase: str) -> bool:
+        """Open a locked space with its passphrase and hand the page to its owner."""
+        try:
+            self.journal.open_space(slot, passphrase)
+        except (WrongPassphrase, JournalError):
+            return False
+        for exercise in self.exercises:  # answers that waited, sealed, for their owner
+            exercise.unseal_pending(self.journal, slot)
+        return self.set_active(slot)
+
+    def lock_space(self, slot: str, passphrase: str) -> None:
+        self.journal.lock_space(slot, passphrase)
+        self.set_active(slot)  # every card says it is locked now
+
+    def remove_lock(self, slot: str) -> None:
+        self.journal.remove_lock(slot)
+        self.set_active(slot)
+
+    def private_line(self) -> str:
+        """The privacy line of a private card: exactly what holds for the active person's space."""
+        try:
+            locked = bool(self.active) and self.journal.is_locked(self.active)
+        except JournalError:
+            locked = False
+        return curriculum.text("exercise.private_locked" if locked else "exercise.private", name=self.active_name)
+
+    def _close_space(self, slot: str) -> None:
+        """Forget a locked space's key; answers still waiting to be saved are sealed first."""
+        if not slot or not self.journal.is_open(slot):
+            return
+        for exercise in self.exercises:
+            exercise.seal_pending(self.journal, slot)
+        self.journal.close_space(slot)
+
+    def touch(self) -> None:
+        self._last_touch = time.monotonic()
+
+    def _page_hidden(self, change) -> None:
+        if change["new"] and self.active and self.journal.is_open(self.active):
+            if self.set_active(""):
+                self.lock_panel.say(curriculum.text("lock.closed_hidden"))
+
+    def close_if_idle(self, now: float | None = None) -> bool:
+        """Close an open locked space left alone for ``idle_minutes``. True if it closed."""
+        now = time.monotonic() if now is None else now
+        if not self.active or not self.journal.is_open(self.active):
+            return False
+        if now - self._last_touch < self.idle_minutes * 60:
+            return False
+        if not self.set_active(""):
+            return False
+        self.lock_panel.say(curriculum.text("lock.closed_idle", minutes=str(self.idle_minutes)))
+        return True
+
+    async def _watch_idle(self) -> None:
+        while True:
+            await asyncio.sleep(15)
+            try:
+                self.close_if_idle()
+            except Exception:  # noqa: BLE001 - the watch must go on; the error goes to the log
+                report_error(sys.exc_info()[1], "idle close")
+
     def set_active(self, slot: str) -> bool:
-        """Hand the page to ``slot`` ("" for nobody). Refused, kindly, while an answer is not saved yet."""
+        """Hand the page to ``slot`` ("" for nobody). Refused, kindly, while an answer is not saved yet.
+
+        A locked space that is not open is never handed the page: its passphrase is asked for.
+        Handing over closes the previous person's locked space.
+        """
         unsaved = [e for e in self.exercises if e.unsaved and (not self.active or not e.flush())]
         owner = self._unsaved_owner or self.active
         if unsaved and slot not in ("", owner):
@@ -333,9 +441,20 @@ class ModulePage(traitlets.HasTraits):
             self.picker.sync()
             self.picker.state.value = html.escape(curriculum.text("who.unsaved"))
             return False
+        try:
+            if slot and self.journal.is_locked(slot) and not self.journal.is_open(slot):
+                slot = ""
+        except JournalError:
+            pass  # unreadable: the cards below show nothing but a kind message
+        if self.active and self.active != slot:
+            self._close_space(self.active)
+        if self.active != slot or self.lock_panel.mode == "ask":
+            self.lock_panel.reset()
         self._unsaved_owner = owner if unsaved else ""
         self.active = slot
+        self.touch()
         self.picker.sync()
+        self.lock_panel.draw()
         for exercise in self.exercises:
             try:
                 exercise.refresh()
@@ -380,6 +499,9 @@ class ModulePage(traitlets.HasTraits):
     def header(self) -> None:
         display(HTML(self.header_html()))
         display(self.toolbar)
+        display(self.watch)
+        if self._idle_task is None:
+            self._idle_task = ticking.start_in_background(self._watch_idle)
         if hasattr(self.journal, "store"):
             display(self.journal.store)
             display(HTML(f'<p class="ca-note">{html.escape(curriculum.text("group.keep_note"))}</p>'))
@@ -407,7 +529,10 @@ class ModulePage(traitlets.HasTraits):
         m = self.module
         points = "".join(f"<li>{html.escape(p)}</li>" for p in m.key_points)
         care = "".join(f"<li>{html.escape(c)}</li>" for c in m.care_team)
-        return f"<h2>Key points</h2><ul>{points}</ul><h2>Talk to your care team about…</h2><ul>{care}</ul>"
+        from .sources import page_sources_html  # "Where this comes from": the page's sources, last
+
+        return (f"<h2>Key points</h2><ul>{points}</ul><h2>Talk to your care team about…</h2><ul>{care}</ul>"
+                + page_sources_html(m))
 
     def next_html(self) -> str:
         nxt = curriculum.next_module(self.module.number)

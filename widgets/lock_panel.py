@@ -1,0 +1,317 @@
+"""Protecting a partner's private space on a shared device.
+
+``SpaceLockPanel`` sits under "Who is using this page right now?". It:
+
+* asks for the passphrase when someone chooses a locked name (and offers, if
+  it was forgotten, to erase those locked answers and start again);
+* offers a lock, kindly and once, the first time a person chooses their name
+  on this journal;
+* lets the person at the page set, change or remove their lock.
+
+``PageWatch`` is an invisible widget that tells the kernel when the browser
+hides the page and when the person last touched it, so that an open locked
+space closes when the page is hidden or left alone for a few minutes.
+"""
+from __future__ import annotations
+
+import html
+
+import anywidget
+import ipywidgets as w
+import traitlets
+
+from . import curriculum
+from .disclosure import Disclosure
+from .journal import JournalError
+from .space_lock import MIN_PASSPHRASE
+
+_WATCH_ESM = """
+function render({ model, el }) {
+  el.setAttribute("aria-hidden", "true");
+  el.style.display = "none";
+  let last = 0;
+  const touched = () => {
+    const now = Math.floor(Date.now() / 1000);
+    if (now - last < 15) return;   // at most one message every 15 seconds
+    last = now;
+    model.set("activity", now);
+    model.save_changes();
+  };
+  const visibility = () => {
+    model.set("hidden", document.visibilityState === "hidden");
+    model.save_changes();
+    if (document.visibilityState !== "hidden") touched();
+  };
+  for (const kind of ["pointerdown", "keydown", "touchstart", "wheel"]) {
+    document.addEventListener(kind, touched, { passive: true, capture: true });
+  }
+  document.addEventListener("visibilitychange", visibility);
+  touched();
+}
+export default { render };
+"""
+
+
+class PageWatch(anywidget.AnyWidget):
+    """Whether the browser shows the page, and when it was last touched (seconds since 1970)."""
+
+    _esm = _WATCH_ESM
+    hidden = traitlets.Bool(False).tag(sync=True)
+    activity = traitlets.Int(0).tag(sync=True)
+
+    def __repr__(self) -> str:
+        return "<Closer Again: page watch>"
+
+
+def _t(key: str, **values: str) -> str:
+    return curriculum.text(f"lock.{key}", **values)
+
+
+def _password(label: str) -> w.Password:
+    return w.Password(description=label, style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+
+
+def _p(text: str, klass: str = "") -> str:
+    attr = f' class="{klass}"' if klass else ""
+    return f"<p{attr}>{html.escape(text)}</p>"
+
+
+class SpaceLockPanel(w.VBox):
+    """Ask for a passphrase, offer a lock, or manage one. ``page`` is the ModulePage."""
+
+    #: "" (nothing asked), "ask" (a locked name was chosen) or "offer" (first time on this journal)
+    mode = traitlets.Unicode("")
+    #: whose passphrase is asked for, or who is offered a lock
+    slot = traitlets.Unicode("")
+
+    def __init__(self, page):
+        super().__init__(layout=w.Layout(width="100%"))
+        self.page = page
+        self.prompt_text = w.HTML("", layout=w.Layout(width="100%"))
+        self.ask_box = _password(_t("passphrase"))
+        self.open_button = w.Button(description=_t("open"), button_style="primary")
+        self.open_button.on_click(lambda _: self.unlock(self.ask_box.value))
+        self.cancel_button = w.Button(description=_t("cancel"))
+        self.cancel_button.on_click(lambda _: self.reset())
+        self.forgot_erase = w.Button(description=_t("forgot_erase"))
+        self.forgot_erase.on_click(lambda _: self._ask_erase(True))
+        self.forgot_confirm_text = w.HTML("")
+        self.forgot_yes = w.Button(description=_t("forgot_yes"), button_style="danger")
+        self.forgot_yes.on_click(lambda _: self.erase_forgotten())
+        self.forgot_no = w.Button(description=_t("cancel"), button_style="primary")
+        self.forgot_no.on_click(lambda _: self._ask_erase(False))
+        self.forgot_confirm = w.VBox([self.forgot_confirm_text,
+                                      w.HBox([self.forgot_no, self.forgot_yes], layout=w.Layout(flex_flow="row wrap"))],
+                                     layout=w.Layout(display="none", width="100%"))
+        self.forgot = Disclosure(_t("forgot"), [w.HTML(_p(_t("forgot_text")), layout=w.Layout(width="100%")),
+                                                 self.forgot_erase, self.forgot_confirm])
+        self.offer_yes = w.Button(description=_t("offer_yes"), button_style="primary")
+        self.offer_yes.on_click(lambda _: self.accept_offer())
+        self.offer_no = w.Button(description=_t("offer_no"))
+        self.offer_no.on_click(lambda _: self.decline_offer())
+        self.ask_buttons = w.HBox([self.open_button, self.cancel_button], layout=w.Layout(flex_flow="row wrap"))
+        self.offer_buttons = w.HBox([self.offer_yes, self.offer_no], layout=w.Layout(flex_flow="row wrap"))
+        self.prompt = w.VBox(layout=w.Layout(width="100%"))
+        self.prompt.add_class("ca-subcard")
+        # managing one's own lock
+        self.state_text = w.HTML("", layout=w.Layout(width="100%"))
+        self.new_1 = _password(_t("passphrase"))
+        self.new_2 = _password(_t("passphrase_again"))
+        self.set_button = w.Button(description=_t("set"), button_style="primary")
+        self.set_button.on_click(lambda _: self.set_lock(self.new_1.value, self.new_2.value))
+        self.change_button = w.Button(description=_t("change"))
+        self.change_button.on_click(lambda _: self.change(self.new_1.value, self.new_2.value))
+        self.remove_button = w.Button(description=_t("remove"))
+        self.remove_button.on_click(lambda _: self._ask_remove(True))
+        self.remove_yes = w.Button(description=_t("remove_yes"), button_style="danger")
+        self.remove_yes.on_click(lambda _: self.remove())
+        self.remove_no = w.Button(description=_t("remove_no"), button_style="primary")
+        self.remove_no.on_click(lambda _: self._ask_remove(False))
+        self.remove_confirm = w.VBox([w.HTML(_p(_t("remove_ask"))),
+                                      w.HBox([self.remove_no, self.remove_yes], layout=w.Layout(flex_flow="row wrap"))],
+                                     layout=w.Layout(display="none", width="100%"))
+        self.passphrase_help = w.HTML(_p(_t("passphrase_help", min=str(MIN_PASSPHRASE)), "ca-help"))
+        self.manage_body = w.VBox(layout=w.Layout(width="100%"))
+        self.settings = Disclosure(_t("settings"), [self.state_text, self.manage_body])
+        self.message = w.HTML("", layout=w.Layout(width="100%"))
+        self.message.add_class("ca-kind")
+        self.children = (self.prompt, self.message, self.settings)
+        self.draw()
+
+    # -- what shows ---------------------------------------------------------------
+    def draw(self) -> None:
+        """Show the prompt for the current mode, and the lock settings of whoever is at the page."""
+        name = self._name(self.slot) if self.slot else ""
+        if self.mode == "ask":
+            self.prompt_text.value = _p(_t("ask", name=name))
+            self.prompt.children = [self.prompt_text, self.ask_box, self.ask_buttons, self.forgot]
+        elif self.mode == "offer":
+            self.prompt_text.value = _p(_t("offer")) + _p(_t("offer_more"), "ca-help")
+            self.prompt.children = [self.prompt_text, self.offer_buttons]
+        else:
+            self.prompt.children = []
+        self.prompt.layout.display = "" if self.mode else "none"
+        self._draw_settings()
+
+    def _draw_settings(self) -> None:
+        slot = self.page.active
+        self.settings.layout.display = "" if slot and self.mode != "ask" else "none"
+        if not slot:
+            self.manage_body.children = []
+            return
+        try:
+            locked = self.page.journal.is_locked(slot)
+        except JournalError as err:
+            self.state_text.value = _p(err.message)
+            self.manage_body.children = []
+            return
+        if locked:
+            self.state_text.value = _p(_t("locked_now", minutes=str(self.page.idle_minutes)))
+            self.new_1.description = _t("new_passphrase")
+            self.manage_body.children = [self.passphrase_help, self.new_1, self.new_2, self.change_button,
+                                         self.remove_button, self.remove_confirm]
+        else:
+            self.state_text.value = _p(_t("unlocked_now")) + _p(_t("warning"), "ca-note")
+            self.new_1.description = _t("passphrase")
+            self.manage_body.children = [self.passphrase_help, self.new_1, self.new_2, self.set_button]
+
+    def _name(self, slot: str) -> str:
+        try:
+            name = self.page.journal.partner_names().get(slot)
+        except JournalError:
+            name = None
+        return name or curriculum.text(f"who.partner_default_{slot}")
+
+    def say(self, text: str) -> None:
+        self.message.value = f'<p role="status">{html.escape(text)}</p>' if text else ""
+
+    def clear_drafts(self) -> None:
+        """Passphrases being typed never pass to the next person."""
+        for box in (self.ask_box, self.new_1, self.new_2):
+            box.value = ""
+        self.forgot_confirm.layout.display = "none"
+        self.remove_confirm.layout.display = "none"
+        self.forgot.is_open = False
+
+    def reset(self) -> None:
+        """Nothing asked or offered (a hand-over, or Cancel)."""
+        self.clear_drafts()
+        self.mode, self.slot = "", ""
+        self.say("")
+        self.settings.is_open = False
+        self.draw()
+
+    # -- a locked name was chosen ---------------------------------------------------
+    def ask(self, slot: str) -> None:
+        self.clear_drafts()
+        self.mode, self.slot = "ask", slot
+        self.say("")
+        self.draw()
+
+    def unlock(self, passphrase: str) -> bool:
+        slot = self.slot
+        self.ask_box.value = ""
+        if self.mode != "ask" or not slot:
+            return False
+        if not self.page.open_space(slot, passphrase):
+            self.say(_t("wrong"))
+            return False
+        self.mode, self.slot = "", ""
+        self.say("")
+        self.draw()
+        return True
+
+    def _ask_erase(self, show: bool) -> None:
+        self.forgot_confirm_text.value = _p(_t("forgot_ask", name=self._name(self.slot))) if show else ""
+        self.forgot_confirm.layout.display = "" if show else "none"
+
+    def erase_forgotten(self) -> None:
+        slot, name = self.slot, self._name(self.slot)
+        try:
+            self.page.journal.erase_partner(slot)
+        except JournalError as err:
+            self.say(err.message)
+            return
+        self.reset()
+        self.page.picker.refresh_names()
+        self.say(_t("erased", name=name))
+
+    # -- the first time a person chooses their name -----------------------------------
+    def offer(self, slot: str) -> None:
+        self.mode, self.slot = "offer", slot
+        self.draw()
+
+    def _offered(self) -> None:
+        try:
+            self.page.journal.mark_lock_offered(self.slot)
+        except JournalError:
+            pass  # asked again next time: kinder than failing here
+        self.mode, self.slot = "", ""
+
+    def accept_offer(self) -> None:
+        self._offered()
+        self.settings.is_open = True
+        self.draw()
+
+    def decline_offer(self) -> None:
+        self._offered()
+        self.draw()
+        self.say(_t("offer_later"))
+
+    # -- managing one's own lock --------------------------------------------------------
+    def _two_the_same(self, first: str, second: str) -> bool:
+        if first != second:
+            self.new_1.value = self.new_2.value = ""
+            self.say(_t("mismatch"))
+            return False
+        return True
+
+    def set_lock(self, first: str, second: str) -> bool:
+        slot = self.page.active
+        if not slot or not self._two_the_same(first, second):
+            return False
+        try:
+            self.page.lock_space(slot, first)
+        except JournalError as err:
+            self.say(err.message)
+            return False
+        finally:
+            self.new_1.value = self.new_2.value = ""
+        self.say(_t("set_done"))
+        self.draw()
+        return True
+
+    def change(self, first: str, second: str) -> bool:
+        slot = self.page.active
+        if not slot or not self._two_the_same(first, second):
+            return False
+        try:
+            self.page.journal.change_passphrase(slot, first)
+        except JournalError as err:
+            self.say(err.message)
+            return False
+        finally:
+            self.new_1.value = self.new_2.value = ""
+        self.say(_t("changed"))
+        return True
+
+    def _ask_remove(self, show: bool) -> None:
+        self.remove_confirm.layout.display = "" if show else "none"
+
+    def remove(self) -> None:
+        slot = self.page.active
+        self.remove_confirm.layout.display = "none"
+        if not slot:
+            return
+        try:
+            self.page.remove_lock(slot)
+        except JournalError as err:
+            self.say(err.message)
+            return
+        self.say(_t("removed"))
+        self.draw()
+
+    def __repr__(self) -> str:
+        return "<Closer Again: protect my private answers>"
+
+
