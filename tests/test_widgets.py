@@ -346,15 +346,91 @@ def test_erase_asks_first_and_no_keeps_everything(page, journal_file):
     assert Journal(journal_file).partner("a").get("m01/hopes/why_here") == "keep me"
 
 
-def test_erase_everything_after_confirmation(page, journal_file):
+def test_erase_everything_needs_both_partners(page, journal_file):
     tools = page.exercise("journal")
     page.picker.choose("a")
-    page.exercise("hopes").fields[0].box.value = "gone soon"
+    page.exercise("hopes").fields[0].box.value = "A's words"
+    page.picker.choose("b")
+    page.exercise("hopes").fields[0].box.value = "B's words"
     tools.erase_all_button.click()
+    assert tools.agree_box.layout.display == "" and tools.confirm.layout.display == "none"
+    # B, at the page, cannot agree for A
+    assert not tools.agree("a")
+    assert "own name" in tools.agree_rows["a"][2].value
+    assert tools.agree("b")
+    assert tools.confirm.layout.display == "none"  # still waiting for A
+    tools.confirm_yes.click()  # pressing the hidden button does nothing yet
+    assert Journal(journal_file).partner("a").get("m01/hopes/why_here") == "A's words"
+    page.picker.choose("a")
+    assert tools.agree("a")
+    assert "both agreed" in tools.confirm_text.value.lower()
     tools.confirm_yes.click()
     assert "Erased" in tools.feedback.value
     assert Journal(journal_file).partner("a").items() == {}
+    assert Journal(journal_file).partner("b").items() == {}
     assert page.active == ""
+
+
+def test_a_partner_with_nothing_saved_need_not_agree(journal_file):
+    page = ModulePage(1, journal_path=str(journal_file), today="2026-11-20")
+    tools = page.exercise("journal")
+    page.picker.choose("a")
+    page.lock_panel.decline_offer()
+    page.exercise("hopes").fields[0].box.value = "only me here"
+    tools.erase_all_button.click()
+    assert "nothing saved" in tools.agree_rows["b"][2].value
+    assert tools.agree("a")
+    tools.confirm_yes.click()
+    assert Journal(journal_file).partner("a").items() == {}
+
+
+def test_a_locked_partner_agrees_to_erase_everything_with_their_passphrase(page, journal_file):
+    tools = page.exercise("journal")
+    page.picker.choose("a")
+    page.exercise("hopes").fields[0].box.value = "A's words"
+    page.lock_panel.set_lock("a long passphrase", "a long passphrase")
+    page.picker.choose("b")
+    page.lock_panel.decline_offer()
+    tools.erase_all_button.click()
+    tools.agree_rows["a"][1].value = "a wrong guess!"
+    assert not tools.agree("a")
+    tools.agree_rows["a"][1].value = "a long passphrase"
+    assert tools.agree("a") and tools.agree("b")
+    tools.confirm_yes.click()
+    assert not Journal(journal_file).is_locked("a")
+
+
+def test_either_partner_can_erase_their_own_answers_alone(page, journal_file):
+    tools = page.exercise("journal")
+    page.picker.choose("a")
+    page.exercise("hopes").fields[0].box.value = "A's words"
+    page.picker.choose("b")
+    page.exercise("hopes").fields[0].box.value = "B's words"
+    tools.erase_mine_button.click()
+    tools.confirm_yes.click()
+    assert Journal(journal_file).partner("b").items() == {}
+    assert Journal(journal_file).partner("a").get("m01/hopes/why_here") == "A's words"
+
+
+def test_a_locked_copy_comes_back_only_with_its_passphrase(page, journal_file, tmp_path):
+    tools = page.exercise("journal")
+    page.picker.choose("a")
+    page.exercise("hopes").fields[0].box.value = "sealed words"
+    page.lock_panel.set_lock("a long passphrase", "a long passphrase")
+    raw = tools.export()
+    assert b"sealed words" not in raw
+    assert "stay locked" in tools.feedback.value
+    other = ModulePage(1, journal_path=str(tmp_path / "phone.sqlite3"), today="2026-11-20")
+    other_tools = other.exercise("journal")
+    other.picker.choose("a")
+    assert other_tools.import_bytes(raw) is None
+    assert "passphrase" in other_tools.feedback.value and other_tools.import_box.layout.display == ""
+    other_tools.import_passphrase.value = "not the passphrase"
+    assert other_tools.import_waiting() is None
+    other_tools.import_passphrase.value = "a long passphrase"
+    assert other_tools.import_waiting() == 1
+    assert other.exercise("hopes").fields[0].box.value == "sealed words"
+    assert other_tools.import_passphrase.value == ""
 
 
 # -- never an answer in a notebook's text output -----------------------------------

@@ -435,6 +435,12 @@ class Journal:
             db.execute("DELETE FROM meta WHERE key = ?", (f"lock_offered:{slot}",))
         self.close_space(slot)
 
+    def partner_in_use(self, slot: str) -> bool:
+        """Whether this journal holds anything of that partner: a name, an answer or a lock."""
+        return bool(self._read(
+            "SELECT 1 FROM partners WHERE slot = ? UNION ALL SELECT 1 FROM answers WHERE scope = ? "
+            "UNION ALL SELECT 1 FROM vaults WHERE slot = ? LIMIT 1", (slot, slot, slot)))
+
     def lock_offered(self, slot: str) -> bool:
         """Whether this partner was already asked, on this journal, if they want a lock."""
         return bool(self._read("SELECT 1 FROM meta WHERE key = ?", (f"lock_offered:{slot}",)))

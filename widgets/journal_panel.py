@@ -1,4 +1,10 @@
-"""Your journal: save a copy, bring a copy back, or erase, from the dashboard."""
+"""Your journal: save a copy, bring a copy back, or erase, from the dashboard.
+
+"Erase my answers" is always one person's own choice. "Erase everything (both
+of us)" needs both partners: each presses their own button while their own
+name is chosen, or types their passphrase if their private answers are
+locked. A partner with nothing saved on this device need not agree.
+"""
 from __future__ import annotations
 
 import base64
@@ -11,7 +17,7 @@ import ipywidgets as w
 from . import curriculum
 from .errors import kindly
 from .exercise import Exercise, register
-from .journal import JournalError
+from .journal import PARTNER_SLOTS, JournalError
 
 MAX_IMPORT_BYTES = 20_000_000
 
@@ -61,10 +67,36 @@ class JournalTools(Exercise):
         self.feedback = w.HTML("", layout=w.Layout(width="100%"))
         self.feedback.add_class("ca-help")
         self._erasing = ""
+        # a copy that holds locked private answers comes back with its passphrase
+        self.import_passphrase = w.Password(description=t("journal.import_passphrase"),
+                                            style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.import_again = w.Button(description=t("journal.import_again"), button_style="primary")
+        self.import_again.on_click(self._kind(lambda _: self.import_waiting()))
+        self.import_box = w.VBox([self.import_passphrase, self.import_again],
+                                 layout=w.Layout(display="none", width="100%"))
+        self._waiting_import = b""
+        # both partners agree before everything is erased
+        self.agreed: set[str] = set()
+        self.agree_rows = {}
+        for slot in PARTNER_SLOTS:
+            button = w.Button(description="", button_style="warning")
+            button.on_click(lambda _, s=slot: self.agree(s))
+            passphrase = w.Password(description=t("journal.agree_passphrase"), style={"description_width": "initial"},
+                                    layout=w.Layout(width="100%"))
+            state = w.HTML("")
+            self.agree_rows[slot] = (button, passphrase, state)
+        self.agree_cancel = w.Button(description=t("journal.confirm_no"), button_style="primary")
+        self.agree_cancel.on_click(lambda _: self.cancel_erase_all())
+        self.agree_box = w.VBox(
+            [w.HTML(f"<p>{html.escape(t('journal.both_needed'))}</p>"),
+             *[w.VBox(list(row), layout=w.Layout(width="100%")).add_class("ca-subcard") for row in self.agree_rows.values()],
+             self.agree_cancel],
+            layout=w.Layout(display="none", width="100%"))
+        self.agree_box.add_class("ca-note")
         self.body.children = [
-            self.export_button, self.link, self.upload_style, self.upload,
+            self.export_button, self.link, self.upload_style, self.upload, self.import_box,
             w.HBox([self.erase_mine_button, self.erase_all_button], layout=w.Layout(flex_flow="row wrap")),
-            self.confirm, self.feedback,
+            self.agree_box, self.confirm, self.feedback,
         ]
         self.status.layout.display = "none"
         self.skip_button.layout.display = "none"
@@ -76,9 +108,17 @@ class JournalTools(Exercise):
         return kindly(lambda msg: setattr(self.feedback, "value", html.escape(msg)), "journal tools")(func)
 
     def load(self, saved: dict) -> None:
+        """A new person at the page: nothing of the last one's copy, passphrases or choices stays.
+
+        Agreements to erase everything stay (in memory only), so the other partner can add theirs.
+        """
         self.link.value = ""
         self.feedback.value = ""
+        self.import_passphrase.value = ""
+        self.import_box.layout.display = "none"
+        self._waiting_import = b""
         self.ask("")
+        self._draw_agreements()
 
     def _view_or_say(self):
         view = self.view()
@@ -91,12 +131,14 @@ class JournalTools(Exercise):
         if view is None:
             return None
         try:
-            payload = json.dumps(view.export(), ensure_ascii=False, indent=1).encode("utf-8")
+            data = view.export()
+            payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
         except JournalError as err:
             self.feedback.value = html.escape(err.message)
             return None
         self.link.value = download_link(payload, export_filename(self.page.today), curriculum.text("journal.export_link"))
-        self.feedback.value = html.escape(curriculum.text("journal.export_ready"))
+        key = "journal.export_ready_locked" if "sealed_private" in data else "journal.export_ready"
+        self.feedback.value = html.escape(curriculum.text(key))
         return payload
 
     def import_upload(self) -> None:
@@ -106,22 +148,32 @@ class JournalTools(Exercise):
         self.import_bytes(bytes(item["content"]))
         self.upload.value = ()
 
-    def import_bytes(self, raw: bytes) -> int | None:
+    def import_waiting(self) -> int | None:
+        """Bring back the copy that waited for its passphrase."""
+        passphrase, self.import_passphrase.value = self.import_passphrase.value, ""
+        return self.import_bytes(self._waiting_import, passphrase)
+
+    def import_bytes(self, raw: bytes, passphrase: str = "") -> int | None:
         view = self._view_or_say()
         if view is None:
             return None
         if len(raw) > MAX_IMPORT_BYTES:
-            self.feedback.value = html.escape(curriculum.text("journal.import_label") + ": that file is too large.")
+            self.feedback.value = html.escape(curriculum.text("journal.too_large"))
             return None
         try:
             data = json.loads(raw.decode("utf-8"))
-            count = view.import_(data)
+            count = view.import_(data, passphrase)
         except (UnicodeDecodeError, json.JSONDecodeError):
             self.feedback.value = html.escape(curriculum.text("journal.bad_file"))
             return None
         except JournalError as err:
-            self.feedback.value = html.escape(err.message + " Nothing was changed.")
+            waiting = err.kind in ("needs_passphrase", "wrong_passphrase")
+            self._waiting_import = raw if waiting else b""
+            self.import_box.layout.display = "" if waiting else "none"
+            self.feedback.value = html.escape(err.message + " " + curriculum.text("journal.nothing_changed"))
             return None
+        self._waiting_import = b""
+        self.import_box.layout.display = "none"
         self.page.set_active(self.page.active)  # show what came back
         key = "journal.imported" if count else "journal.import_none"
         self.feedback.value = html.escape(curriculum.text(key, count=str(count)))
@@ -134,8 +186,67 @@ class JournalTools(Exercise):
             return
         if which == "mine" and self._view_or_say() is None:
             return
+        if which == "all" and not self._everyone_agreed():
+            self.confirm.layout.display = "none"
+            self.agree_box.layout.display = ""
+            self._draw_agreements()
+            return
         self.confirm_text.value = html.escape(curriculum.text(f"journal.confirm_{which}"))
         self.confirm.layout.display = ""
+
+    # -- both partners agree to erase everything ------------------------------------
+    def _needed(self) -> list[str]:
+        """The partners who must agree: those with anything saved on this device."""
+        try:
+            return [slot for slot in PARTNER_SLOTS if self.page.journal.partner_in_use(slot)]
+        except JournalError:
+            return list(PARTNER_SLOTS)
+
+    def _everyone_agreed(self) -> bool:
+        return all(slot in self.agreed for slot in self._needed())
+
+    def _draw_agreements(self) -> None:
+        needed = self._needed()
+        names = self.page.journal_names() or {}
+        for slot, (button, passphrase, state) in self.agree_rows.items():
+            name = names.get(slot) or curriculum.text(f"who.partner_default_{slot}")
+            button.description = curriculum.text("journal.agree", name=name)
+            button.disabled = slot in self.agreed or slot not in needed
+            passphrase.value = ""
+            if slot not in needed:
+                state.value = html.escape(curriculum.text("journal.nothing_of", name=name))
+            elif slot in self.agreed:
+                state.value = html.escape(curriculum.text("journal.agreed", name=name))
+            else:
+                state.value = ""
+
+    def agree(self, slot: str) -> bool:
+        """One partner agrees to erase everything: as the person at the page, or with their passphrase."""
+        button, passphrase, state = self.agree_rows[slot]
+        typed, passphrase.value = passphrase.value, ""
+        journal = self.page.journal
+        proven = self.page.active == slot
+        if not proven and typed:
+            try:
+                proven = journal.is_locked(slot) and journal.check_passphrase(slot, typed)
+            except JournalError:
+                proven = False
+        if not proven:
+            key = "journal.agree_wrong" if typed else "journal.agree_own_name"
+            state.value = html.escape(curriculum.text(key))
+            return False
+        self.agreed.add(slot)
+        self._draw_agreements()
+        if self._everyone_agreed():
+            self.agree_box.layout.display = "none"
+            self.ask("all")
+        return True
+
+    def cancel_erase_all(self) -> None:
+        self.agreed.clear()
+        self.agree_box.layout.display = "none"
+        self.ask("")
+        self._draw_agreements()
 
     def erase(self) -> None:
         which, self._erasing = self._erasing, ""
@@ -147,7 +258,10 @@ class JournalTools(Exercise):
                     return
                 view.erase()
             elif which == "all":
+                if not self._everyone_agreed():
+                    return
                 self.page.journal.erase_everything()
+                self.agreed.clear()
             else:
                 return
         except JournalError as err:
