@@ -15,6 +15,7 @@ import ipywidgets as w
 from . import curriculum
 from .exercise import Exercise, register
 from .fields import SingleChoiceField, TextField, make_field
+from .sources import card_sources_html, label as source_label
 from .ticking import start_in_background
 from .widget_tree import close_trees
 
@@ -99,17 +100,22 @@ class Cards(Exercise):
         self.body.children = rows
         self.status.layout.display = "none"  # nothing to save: reading only
 
-    @staticmethod
-    def _card_html(item: dict) -> str:
+    def _card_html(self, item: dict) -> str:
+        """The note, its own stop rules, the shared rules it names (each written once), and its sources."""
         text = "".join(f"<p>{html.escape(par)}</p>" for par in item["text"].strip().split("\n\n"))
-        rules = item.get("stop_rules") or []
-        if rules:
-            text += (
-                '<div class="ca-note" role="note"><strong>Stop rules: stop and get help if…</strong><ul>'
-                + "".join(f"<li>{html.escape(r)}</li>" for r in rules)
-                + "</ul></div>"
-            )
-        return text
+        rules = [curriculum.stop_rule_text(r) for r in item.get("stop_rules") or []]
+        shared = curriculum.card_shared_rules(item)
+        if rules or shared:
+            box = f'<div class="ca-note" role="note"><strong>{html.escape(source_label("stop_rules"))}</strong>'
+            if rules:
+                box += "<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in rules) + "</ul>"
+            for rule in shared:
+                box += (f'<p><strong>{html.escape(rule["title"])}.</strong> {html.escape(rule.get("why", ""))} '
+                        f'<span class="ca-help">{html.escape(source_label("shared_note"))}</span></p><ul>'
+                        + "".join(f"<li>{html.escape(curriculum.stop_rule_text(r))}</li>" for r in rule["stop_rules"])
+                        + "</ul>")
+            text += box + "</div>"
+        return text + card_sources_html(self.page.module.sources, item)
 
     def _open(self, toggle, panel, is_open: bool) -> None:
         panel.layout.display = "" if is_open else "none"

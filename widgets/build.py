@@ -91,14 +91,17 @@ def landing_notebook() -> nbformat.NotebookNode:
 
 
 def plan_markdown(module: curriculum.Module) -> str:
-    """The block at the top of a module's facilitator notes: summary, objectives, timed plan, key points."""
+    """The block at the top of a module's facilitator notes: summary, objectives, timed plan, key points,
+    and where the module's medical facts come from."""
     from .handbook import timed_plan_markdown
+    from .sources import page_sources_markdown
 
     return "\n".join([
         PLAN_START, "", f"**{module.summary}**", "",
         "## Objectives", "", *[f"- {o}" for o in module.objectives], "",
         "## Timed plan", "", timed_plan_markdown(module), "",
-        "## Key points", "", *[f"- {k}" for k in module.key_points], "", PLAN_END,
+        "## Key points", "", *[f"- {k}" for k in module.key_points], "",
+        *page_sources_markdown(module), "", PLAN_END,
     ])
 
 

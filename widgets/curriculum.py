@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ class Module:
     segments: tuple[Segment, ...]
     blocks: tuple[dict, ...]
     source: Path = field(compare=False)
+    sources: tuple[dict, ...] = field(default=(), compare=False)  # [[sources]]: where the medical facts come from
 
     @property
     def notebook_name(self) -> str:
@@ -131,6 +133,8 @@ def _load_module(path: Path) -> Module:
     expected = f"{data['number']:02d}_{data['slug']}.toml"
     if path.name != expected:
         raise ContentError(f"{path.name}: should be named {expected}")
+    sources = _checked_sources(path.name, data.get("sources", []))
+    _check_citations(path.name, data["blocks"], {s["id"] for s in sources})
     return Module(
         number=int(data["number"]),
         slug=data["slug"],
@@ -144,6 +148,7 @@ def _load_module(path: Path) -> Module:
         segments=segments,
         blocks=tuple(data["blocks"]),
         source=path,
+        sources=sources,
     )
 
 
@@ -187,13 +192,205 @@ def text(key: str, **values: str) -> str:
     return node.format(**values) if values else node
 
 
+# -- sources and stop rules (every medical statement says where it comes from) -----------
+
+SOURCE_KINDS = {"health-service", "charity", "guideline", "review", "research", "professional-body", "public-service", "manufacturer"}
+SOURCE_REQUIRED = ("id", "title", "publisher", "kind")
+SHARED_RULES_FILE = "shared_rules"
+_SOURCE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _checked_sources(where: str, entries) -> tuple[dict, ...]:
+    """A ``[[sources]]`` list, checked: each has an id, title, publisher and kind; ids are unique."""
+    if not isinstance(entries, list):
+        raise ContentError(f"{where}: sources must be a list of [[sources]] tables")
+    seen: set[str] = set()
+    for entry in entries:
+        lacking = [k for k in SOURCE_REQUIRED if not isinstance(entry.get(k), str) or not entry.get(k).strip()]
+        if lacking:
+            raise ContentError(f"{where}: a source lacks {', '.join(lacking)}")
+        if not _SOURCE_ID.match(entry["id"]):
+            raise ContentError(f"{where}: source id {entry['id']!r} should be kebab-case, like 'nhs-stroke'")
+        if entry["id"] in seen:
+            raise ContentError(f"{where}: source id {entry['id']!r} used twice")
+        seen.add(entry["id"])
+        if entry["kind"] not in SOURCE_KINDS:
+            raise ContentError(f"{where}: source {entry['id']!r} has unknown kind {entry['kind']!r}")
+        url = entry.get("url", "")
+        if not isinstance(url, str) or (url and not url.startswith(("https://", "http://"))):
+            raise ContentError(f"{where}: source {entry['id']!r}: url must be a web address or empty")
+        if "year" in entry and not isinstance(entry["year"], int):
+            raise ContentError(f"{where}: source {entry['id']!r}: year must be a number")
+    return tuple(entries)
+
+
+def _cited(where: str, node: dict, known: set[str], what: str) -> list[str]:
+    ids = node.get("sources", [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ContentError(f"{where}: {what}: sources must be a list of source ids")
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ContentError(f"{where}: {what} names unknown source {unknown[0]!r}")
+    return ids
+
+
+def _check_stop_rules(where: str, item: dict, known: set[str], what: str) -> None:
+    for rule in item.get("stop_rules", []):
+        if isinstance(rule, dict):
+            if not isinstance(rule.get("text"), str) or not rule["text"].strip():
+                raise ContentError(f"{where}: {what}: a stop rule has no text")
+            _cited(where, rule, known, f"{what}, stop rule {rule['text'][:40]!r}")
+        elif not isinstance(rule, str):
+            raise ContentError(f"{where}: {what}: a stop rule must be a table {{ text = ..., sources = [...] }}")
+
+
+def _check_citations(where: str, blocks, known: set[str]) -> None:
+    """Every source id named on the page is in the page's [[sources]]; every shared rule named exists."""
+    rules = {r["id"] for r in shared_rules()}
+    for block in blocks:
+        label = block.get("heading") or block.get("id") or "a block"
+        if not isinstance(block.get("medical", False), bool):
+            raise ContentError(f"{where}: {label!r}: medical must be true or false")
+        _cited(where, block, known, repr(label))
+        for item in block.get("items", []) if isinstance(block.get("items"), list) else []:
+            if not isinstance(item, dict):
+                continue
+            what = f"{label!r}, item {str(item.get('title') or item.get('statement') or '')[:40]!r}"
+            _cited(where, item, known, what)
+            _check_stop_rules(where, item, known, what)
+            missing = [r for r in item.get("shared_rules", []) if r not in rules]
+            if missing:
+                raise ContentError(f"{where}: {what} names unknown shared rule {missing[0]!r}")
+
+
+@functools.cache
+def _shared_rules_file() -> tuple[tuple[dict, ...], tuple[dict, ...]]:
+    raw = _content_file(SHARED_RULES_FILE)
+    where = f"{SHARED_RULES_FILE}.toml"
+    sources = _checked_sources(where, raw.get("sources", []))
+    known = {s["id"] for s in sources}
+    rules = raw.get("rules", [])
+    ids: set[str] = set()
+    for rule in rules:
+        if not rule.get("id") or not rule.get("title") or not rule.get("stop_rules"):
+            raise ContentError(f"{where}: a rule lacks id, title or stop_rules")
+        if rule["id"] in ids:
+            raise ContentError(f"{where}: rule id {rule['id']!r} used twice")
+        ids.add(rule["id"])
+        _cited(where, rule, known, f"rule {rule['id']!r}")
+        _check_stop_rules(where, rule, known, f"rule {rule['id']!r}")
+    return tuple(rules), sources
+
+
+def shared_rules() -> tuple[dict, ...]:
+    """Stop rules that hold across conditions (``content/shared_rules.toml``), each written once."""
+    return _shared_rules_file()[0]
+
+
+def missing_sources(blocks) -> list[str]:
+    """What on a page states a medical fact without naming a source: every card, every stop rule,
+    and every block or quiz item marked ``medical = true``. Empty when all is sourced."""
+    missing = []
+    for block in blocks:
+        label = block.get("heading") or block.get("id") or "a block"
+        if block.get("medical") and not block.get("sources"):
+            missing.append(f"{label}: marked medical but names no source")
+        cards = block.get("type") == "cards"
+        for item in block.get("items", []) if isinstance(block.get("items"), list) else []:
+            if not isinstance(item, dict):
+                continue  # a sorter's items are plain words
+            name = f"{label} / {item.get('title') or item.get('statement', '')[:40]}"
+            if (cards or item.get("medical")) and not item.get("sources"):
+                missing.append(f"{name}: no source")
+            for rule in item.get("stop_rules", []):
+                if not isinstance(rule, dict) or not rule.get("sources"):
+                    missing.append(f"{name}: stop rule {stop_rule_text(rule)[:50]!r} has no source")
+    return missing
+
+
+def shared_labels() -> dict[str, str]:
+    """The words that frame stop rules and sources (``[labels]`` in ``content/shared_rules.toml``)."""
+    return dict(_content_file(SHARED_RULES_FILE)["labels"])
+
+
+def shared_rule(rule_id: str) -> dict:
+    for rule in shared_rules():
+        if rule["id"] == rule_id:
+            return rule
+    raise KeyError(f"no shared rule {rule_id!r}")
+
+
+def stop_rule_text(rule) -> str:
+    """The words of one stop rule (a table with ``text``, or a plain string)."""
+    return rule["text"] if isinstance(rule, dict) else str(rule)
+
+
+def card_shared_rules(item: dict) -> list[dict]:
+    """The shared rules a card names, in its order."""
+    return [shared_rule(r) for r in item.get("shared_rules", [])]
+
+
+def card_stop_rules(item: dict) -> list[str]:
+    """All the stop rules that apply to a card: its own, then those of the shared rules it names."""
+    texts = [stop_rule_text(r) for r in item.get("stop_rules", [])]
+    for rule in card_shared_rules(item):
+        texts += [stop_rule_text(r) for r in rule["stop_rules"]]
+    return texts
+
+
+def _source_key(entry: dict) -> str:
+    return entry.get("url") or f"{entry['publisher']}|{entry['title']}"
+
+
+def _unique(entries) -> list[dict]:
+    seen: set[str] = set()
+    out = []
+    for entry in entries:
+        if _source_key(entry) not in seen:
+            seen.add(_source_key(entry))
+            out.append(entry)
+    return out
+
+
+def _ids_in(node: dict) -> list[str]:
+    ids = list(node.get("sources", []))
+    for rule in node.get("stop_rules", []):
+        if isinstance(rule, dict):
+            ids += rule.get("sources", [])
+    return ids
+
+
+def card_sources(sources, item: dict) -> list[dict]:
+    """The sources behind one card: its text, its stop rules and the shared rules it names."""
+    by_id = {s["id"]: s for s in sources}
+    found = [by_id[i] for i in _ids_in(item) if i in by_id]
+    shared = {s["id"]: s for s in _shared_rules_file()[1]}
+    for rule in card_shared_rules(item):
+        found += [shared[i] for i in _ids_in(rule) if i in shared]
+    return _unique(found)
+
+
+def page_sources(module: Module) -> list[dict]:
+    """Everything a module's page rests on: its own [[sources]], then those of the shared rules it shows."""
+    shared = {s["id"]: s for s in _shared_rules_file()[1]}
+    extra = []
+    for block in module.blocks:
+        for item in block.get("items", []) if isinstance(block.get("items"), list) else []:
+            if isinstance(item, dict):
+                for rule in card_shared_rules(item):
+                    extra += [shared[i] for i in _ids_in(rule) if i in shared]
+    return _unique([*module.sources, *extra])
+
+
 def condition_stop_rules() -> dict[str, tuple[str, ...]]:
-    """Condition title -> its stop rules, from every ``cards`` exercise that has them (Module 2)."""
+    """Card title -> all its stop rules (its own and the shared ones it names), from every ``cards``
+    exercise that has them (Module 2's condition and treatment notes). The ladder shows these."""
     found: dict[str, tuple[str, ...]] = {}
     for module in modules():
         for block in module.exercises:
             if block["type"] == "cards":
                 for item in block.get("items", []):
-                    if item.get("stop_rules"):
-                        found.setdefault(item["title"], tuple(item["stop_rules"]))
+                    rules = card_stop_rules(item)
+                    if rules:
+                        found.setdefault(item["title"], tuple(rules))
     return found
