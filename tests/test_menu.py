@@ -27,6 +27,30 @@ def test_every_combination_of_ratings_and_maybe_choices(a, b, maybe_a, maybe_b):
     assert found["yes_and_maybe"] == (["x"] if yes_maybe else [])
 
 
+PAIRS = [{"giving": "oral_giving", "receiving": "oral_receiving", "together": "{giver} gives {receiver} oral sex"}]
+PAIR_ORDER = ["kissing", "oral_giving", "oral_receiving"]
+
+
+def test_giving_matches_the_other_partners_receiving():
+    found = find_matches({"oral_giving": YES}, {"oral_receiving": YES}, PAIR_ORDER, pairs=PAIRS)
+    assert found["both_yes"] == ["oral_giving@a"]
+    found = find_matches({"oral_receiving": YES}, {"oral_giving": YES}, PAIR_ORDER, pairs=PAIRS)
+    assert found["both_yes"] == ["oral_giving@b"]
+
+
+def test_two_people_who_both_want_to_give_are_not_a_match():
+    found = find_matches({"oral_giving": YES}, {"oral_giving": YES}, PAIR_ORDER, pairs=PAIRS)
+    assert found == {"both_yes": [], "yes_and_maybe": []}
+
+
+def test_a_pair_match_reads_as_who_gives_to_whom_with_names_escaped():
+    from widgets.menu import match_text
+
+    names = {"a": "Sam", "b": "<b>Alex</b>"}
+    assert match_text("oral_giving@b", {}, PAIRS, names) == "<b>Alex</b> gives Sam oral sex"  # escaped where shown
+    assert match_text("kissing", {"kissing": "Kissing"}, PAIRS, names) == "Kissing"
+
+
 def test_matches_follow_the_menu_order_not_the_order_of_rating():
     order = ["a", "b", "c"]
     found = find_matches({"c": YES, "a": YES}, {"a": YES, "c": YES}, order)
@@ -167,6 +191,16 @@ def test_reveal_needs_both_and_shows_only_shared_yeses(page, journal_file):
     for hidden in ("oral sex", "vibrator", "Holding hands"):
         assert hidden not in shown
     assert not any(ch.isdigit() for ch in shown.replace("h4", "")), "no counts of anything"
+
+
+def test_the_reveal_pairs_one_partners_giving_with_the_others_receiving(page, journal_file):
+    _rate(journal_file, "a", {"oral_giving": YES, "back_massage_giving": YES})
+    _rate(journal_file, "b", {"oral_receiving": YES, "back_massage_giving": YES})
+    reveal = Reveal(page, REVEAL_SPEC)
+    both_press(page, reveal)
+    shown = reveal.results.value
+    assert "Sam gives Alex oral sex" in shown
+    assert "massage" not in shown  # both want to give a massage, and nobody to receive one
 
 
 def test_one_partner_cannot_press_the_other_partners_button(page, journal_file):

@@ -58,21 +58,46 @@ def menu_items(shared: PartnerView | None = None) -> list[dict]:
 # -- matching --------------------------------------------------------------------
 
 def find_matches(ratings_a: dict, ratings_b: dict, order: list[str],
-                 maybe_a: bool = False, maybe_b: bool = False) -> dict[str, list[str]]:
+                 maybe_a: bool = False, maybe_b: bool = False, pairs: list[dict] = ()) -> dict[str, list[str]]:
     """Mutual matches, in the menu's order.
 
     ``both_yes``: both said Yes. ``yes_and_maybe``: one Yes and one Maybe, only
     when both partners chose to include those (otherwise always empty).
+
+    An idea that comes as a giving and a receiving item (``pairs``) matches
+    across the two: one partner's "giving" with the other's "receiving". Such a
+    match is named ``"<giving id>@a"`` when partner a gives, ``"<giving id>@b"``
+    when partner b does; two people who both want to give is not a match.
     """
     both_yes, yes_and_maybe = [], []
     include_maybe = maybe_a and maybe_b
+    giving = {p["giving"]: p for p in pairs}
+    receiving = {p["receiving"] for p in pairs}
+
+    def judge(first, second, match_id: str) -> None:
+        if first == YES and second == YES:
+            both_yes.append(match_id)
+        elif include_maybe and {first, second} == {YES, MAYBE}:
+            yes_and_maybe.append(match_id)
+
     for item_id in order:
-        a, b = ratings_a.get(item_id), ratings_b.get(item_id)
-        if a == YES and b == YES:
-            both_yes.append(item_id)
-        elif include_maybe and {a, b} == {YES, MAYBE}:
-            yes_and_maybe.append(item_id)
+        if item_id in giving:
+            pair = giving[item_id]
+            judge(ratings_a.get(pair["giving"]), ratings_b.get(pair["receiving"]), f"{item_id}@a")
+            judge(ratings_b.get(pair["giving"]), ratings_a.get(pair["receiving"]), f"{item_id}@b")
+        elif item_id not in receiving:
+            judge(ratings_a.get(item_id), ratings_b.get(item_id), item_id)
     return {"both_yes": both_yes, "yes_and_maybe": yes_and_maybe}
+
+
+def match_text(match_id: str, text: dict[str, str], pairs: list[dict], names: dict[str, str]) -> str:
+    """How a match reads: the idea, or for a giving/receiving pair, who gives to whom."""
+    item_id, _, giver = match_id.partition("@")
+    if not giver:
+        return text[item_id]
+    pair = next(p for p in pairs if p["giving"] == item_id)
+    receiver = "b" if giver == "a" else "a"
+    return pair["together"].format(giver=names[giver], receiver=names[receiver])
 
 
 # -- the menu lock of earlier versions (read once, then moved into the private space) ----------
@@ -447,14 +472,17 @@ class Reveal(Exercise):
         order = [i["id"] for i in items]
         text = {i["id"]: i["text"] for i in items}
         a, b = self.ready["a"], self.ready["b"]
-        found = find_matches(a["ratings"], b["ratings"], order, a["maybe"], b["maybe"])
+        pairs = curriculum.data("menu").get("pairs", [])
+        found = find_matches(a["ratings"], b["ratings"], order, a["maybe"], b["maybe"], pairs)
+        names = self._names()
         last = set((shared.get(LAST_REVEAL) or {}).get("items", []))
         include_maybe = a["maybe"] and b["maybe"]
         self.ready.clear()  # nobody's ratings stay in memory after the reveal
 
         def listing(ids):
             return "<ul>" + "".join(
-                f"<li>{html.escape(text[i])}{' <strong>(new since last time)</strong>' if last and i not in last else ''}</li>"
+                f"<li>{html.escape(match_text(i, text, pairs, names))}"
+                f"{' <strong>(new since last time)</strong>' if last and i not in last else ''}</li>"
                 for i in ids) + "</ul>"
 
         parts = ["<h4>Ideas you both said Yes to</h4>",
