@@ -252,7 +252,7 @@ def test_module_4_explains_differing_and_responsive_desire_with_sources():
 def test_the_desire_form_is_private_and_asks_nothing_of_the_partner():
     form = curriculum.module(4).exercise("desire_and_me")
     assert form["scope"] == "private" and form["type"] == "form"
-    assert "your partner does not see it" in form["content_note"].lower()
+    assert "not shared with your partner" in form["content_note"].lower()
     assert not [f for f in form["fields"] if f["type"] == "scale"], "no score of desire to compare"
 
 

@@ -83,7 +83,7 @@ def chart_svg(history: dict[str, dict], lines: list[tuple[str, tuple]], title: s
             ax.plot(xs, ys, color=colour, linewidth=2.5, linestyle=dash, marker=marker, markersize=7)
     ax.set_ylim(-0.5, 10.5)
     ax.set_yticks([0, 5, 10])
-    ax.set_xlim(first - _dt.timedelta(days=0.5), today + _dt.timedelta(days=0.5))
+    ax.set_xlim(first - _dt.timedelta(days=0.5), today + _dt.timedelta(days=1))  # today's dots in full
     ax.set_title(title, fontsize=14, color="#1f2a30", loc="left")
     ax.grid(axis="y", color="#d5dcdf")
     for spine in ("top", "right"):
@@ -144,6 +144,7 @@ class CheckIn(Exercise):
             style={"description_width": "initial"},
             layout=w.Layout(width="100%"),
         )
+        self.chart_pick.add_class("ca-chart-pick")
         self.chart_pick.observe(lambda _: None if self._offering else self.draw_chart(), "value")
         self.chart = w.HTML("", layout=w.Layout(width="100%")).add_class("ca-chart")
         self.body.children = [
