@@ -109,9 +109,10 @@ class Cards(Exercise):
             box = f'<div class="ca-note" role="note"><strong>{html.escape(source_label("stop_rules"))}</strong>'
             if rules:
                 box += "<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in rules) + "</ul>"
+            if shared:
+                box += f'<p class="ca-help">{html.escape(source_label("shared_note"))}</p>'
             for rule in shared:
-                box += (f'<p><strong>{html.escape(rule["title"])}.</strong> {html.escape(rule.get("why", ""))} '
-                        f'<span class="ca-help">{html.escape(source_label("shared_note"))}</span></p><ul>'
+                box += (f'<p><strong>{html.escape(rule["title"])}.</strong> {html.escape(rule.get("why", ""))}</p><ul>'
                         + "".join(f"<li>{html.escape(curriculum.stop_rule_text(r))}</li>" for r in rule["stop_rules"])
                         + "</ul>")
             text += box + "</div>"

@@ -41,7 +41,7 @@ def card_sources_html(sources, item: dict) -> str:
     for source in found:
         by_publisher.setdefault(source["publisher"], source)
     parts = [_link(p, s.get("url", ""), s["title"]) for p, s in by_publisher.items()]
-    return (f'<p class="ca-sources ca-help"><strong>{escape(label("card_sources"))}</strong> '
+    return (f'<p class="ca-sources"><strong>{escape(label("card_sources"))}</strong> '
             + "; ".join(parts) + "</p>")
 
 
