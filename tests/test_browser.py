@@ -160,8 +160,13 @@ def test_export_import_and_erase_from_the_dashboard(dashboard, visit, tmp_path):
     assert data["format"] == "closer-again-journal"
     assert any(a["value"] == "exported words <b>bold?</b>" for a in data["answers"])
 
-    # erase everything, after saying yes
+    # erase everything: each partner agrees as themselves, then says yes
     v.page.get_by_role("button", name="Erase everything (both of us)").click()
+    v.page.get_by_role("button", name="Partner 2: I agree to erase everything").click()
+    v.page.get_by_text("Partner 2 agrees.").first.wait_for(timeout=20_000)
+    if v.page.get_by_role("button", name="Partner 1: I agree to erase everything").is_enabled():
+        choose(v, "Partner 1")  # other tests answered as Partner 1 in this journal
+        v.page.get_by_role("button", name="Partner 1: I agree to erase everything").click()
     v.page.get_by_text("It cannot be undone").first.wait_for()
     v.page.get_by_role("button", name="Yes, erase").click()
     v.page.get_by_text("Erased.").first.wait_for(timeout=20_000)
