@@ -194,7 +194,10 @@ def text(key: str, **values: str) -> str:
 
 # -- sources and stop rules (every medical statement says where it comes from) -----------
 
-SOURCE_KINDS = {"health-service", "charity", "guideline", "review", "research", "professional-body", "public-service", "health-information", "manufacturer"}
+SOURCE_KINDS = {
+    "health-service", "charity", "guideline", "review", "research",
+    "professional-body", "public-service", "health-information", "manufacturer",
+}
 SOURCE_REQUIRED = ("id", "title", "publisher", "kind")
 SHARED_RULES_FILE = "shared_rules"
 _SOURCE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
