@@ -112,3 +112,39 @@ def test_a_locked_partner_s_answers_stay_theirs_on_a_shared_laptop(dashboard, vi
     phone.screenshot("lock-asks-passphrase-phone")
     assert phone.outside == []
 
+
+
+def test_in_a_group_session_a_locked_partner_s_browser_storage_holds_only_ciphertext(tmp_path, visit):
+    group = Dashboard(tmp_path / "laptop", CLOSER_AGAIN_GROUP_MODE="1")
+    group.start()
+    try:
+        v = visit()
+        v.open(group.url("01_welcome.ipynb"))
+        choose(v, "Partner 1")
+        v.page.get_by_role("button", name="Set a passphrase").click()
+        v.page.get_by_label("Passphrase", exact=True).first.fill(PASSPHRASE)
+        v.page.get_by_label("Type it again").first.fill(PASSPHRASE)
+        v.page.get_by_role("button", name="Lock my private answers").click()
+        v.page.get_by_text("Locked. Remember your passphrase").first.wait_for(timeout=30_000)
+        v.page.locator(".ca-card textarea:visible").first.fill(SECRET)
+        v.page.locator(".ca-card").filter(has=v.page.locator("textarea:visible")).first.get_by_text(
+            "Saved at").wait_for(timeout=20_000)
+        stored = "() => Object.keys(sessionStorage).filter(k => k.startsWith('closer-again-journal'))" \
+                 ".map(k => sessionStorage.getItem(k)).join('')"
+        v.page.wait_for_function(f"() => ({stored})().includes('vaults')", timeout=20_000)
+        kept = v.page.evaluate(stored)
+        assert SECRET not in kept and '"vaults"' in kept
+        # a reload brings the sealed space back; it opens only with the passphrase
+        v.page.reload()
+        v.page.wait_for_selector(".ca-toolbar", timeout=90_000)
+        choose(v, "Partner 1")
+        v.page.get_by_text("Partner 1's private answers are locked").first.wait_for(timeout=30_000)
+        assert not page_holds(v, SECRET)
+        v.page.get_by_label("Passphrase", exact=True).first.fill(PASSPHRASE)
+        v.page.get_by_role("button", name="Open", exact=True).click()
+        v.page.wait_for_function(
+            "s => [...document.querySelectorAll('.ca-card textarea')].some(t => t.value === s)", arg=SECRET,
+            timeout=30_000)
+        assert v.outside == []
+    finally:
+        group.stop()
