@@ -322,3 +322,17 @@ def walk(widget):
     yield widget
     for child in getattr(widget, "children", ()):
         yield from walk(child)
+
+
+def test_over_the_weeks_offers_the_old_question_only_to_someone_who_answered_it(journal_file):
+    write_version_2_journal(journal_file)
+    page = ModulePage(10, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-20")
+    progress = next(page.exercise(b["id"]) for b in page.module.exercises if b["type"] == "progress")
+    page.request("a")
+    labels = [label for label, _ in progress.measure.options]
+    assert OLD_LABEL in labels
+    progress.measure.value = "desire_combined"
+    assert "weekly average" in progress.charts.value
+    page.journal.erase_partner("b")
+    page.request("b")
+    assert OLD_LABEL not in [label for label, _ in progress.measure.options]

@@ -13,7 +13,7 @@ import io
 import ipywidgets as w
 
 from . import curriculum
-from .checkin import checkin_history
+from .checkin import chart_measures, checkin_history
 from .errors import kindly
 from .exercise import Exercise, register
 
@@ -123,6 +123,19 @@ class Progress(Exercise):
         self.status.layout.display = "none"
 
     def load(self, saved: dict) -> None:
+        """Today's questions, and a retired one (the old combined desire question) only for someone who answered it."""
+        view = self.view()
+        current = curriculum.data("checkin")["measures"]
+        options = [(m["label"], m["id"]) for m in current]
+        if view is not None:
+            history = checkin_history(view, days=WEEKS * 7, today=self.page.today)
+            retired = [m for m in chart_measures() if m not in current]
+            options += [(m["label"], m["id"]) for m in retired
+                        if any(isinstance(v.get(m["id"]), int) for v in history.values())]
+        if list(self.measure.options) != options:
+            chosen = self.measure.value if self.measure.value in dict((v, k) for k, v in options) else current[0]["id"]
+            self.measure.options = options
+            self.measure.value = chosen
         self.draw()
 
     def space_of(self, block: dict):
