@@ -239,3 +239,14 @@ def test_the_ladder_shows_a_conditions_own_and_shared_stop_rules():
     assert any("dysreflexia" in r.lower() for r in rules["Spinal cord injury"])
     assert any("hypo" in r.lower() for r in rules["Diabetes"])
     assert any("nitrate" in r.lower() for r in rules["Diabetes"])  # the medicine rule travels with the card
+
+
+def test_a_quiz_explanation_shows_where_its_fact_comes_from(journal_file):
+    from widgets import ModulePage
+
+    page = ModulePage(2, journal_path=str(journal_file), partner_names="Sam, Alex")
+    quiz = page.exercise("myth_or_fact")
+    page.request("a")
+    sourced = next(i for i, item in enumerate(quiz.items) if item.get("sources"))
+    quiz.choices[sourced].choose("Myth")
+    assert 'class="ca-sources"' in quiz.explanations[sourced].value

@@ -68,6 +68,7 @@ class Quiz(Exercise):
         self.explanations[i].value = (
             f'<p class="ca-note" role="status"><strong>This is {truth}.</strong> '
             f"{html.escape(item['explanation'])}</p>"
+            + card_sources_html(self.page.module.sources, item)
         )
 
     def load(self, saved: dict) -> None:
