@@ -233,3 +233,49 @@ def test_a_participant_s_answer_survives_a_reload_and_stays_off_the_laptop(sessi
             except OSError:
                 continue
     assert hits == []
+
+
+REFUSE_STORAGE = """
+(() => {
+  const real = Storage.prototype.setItem;
+  window.__refuseStorage = true;
+  Storage.prototype.setItem = function (key, value) {
+    if (window.__refuseStorage && String(key).startsWith("closer-again-journal")) {
+      throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+    }
+    return real.call(this, key, value);
+  };
+})();
+"""
+
+
+def test_a_browser_that_refuses_storage_shows_a_kind_warning_and_keeps_the_answer(session, visit):
+    from widgets import curriculum
+
+    v = visit(390, 844)
+    v.context.add_init_script(REFUSE_STORAGE)  # full or blocked storage: every write of answers throws
+    v.open(f"{session.local_url}?code={CODE}")
+    v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
+    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    v.page.locator("textarea").nth(1).fill("kept while the browser refuses")
+    statuses = v.page.locator(".ca-saved")
+    warning = curriculum.text("saved.not_stored")
+    statuses.filter(has_text=warning[:40]).first.wait_for(timeout=20_000)
+    assert not any(t.startswith("Saved at") for t in statuses.all_inner_texts())
+    v.screenshot("group-storage-refused-390")
+    stored = v.page.evaluate("Object.keys(localStorage).concat(Object.keys(sessionStorage))"
+                             ".filter(k => k.startsWith('closer-again-journal'))")
+    assert stored == []  # nothing was kept: the warning tells the truth
+
+    # storage works again: the page tries again by itself, and then says so
+    v.page.evaluate("window.__refuseStorage = false")
+    statuses.filter(has_text="Saved at").first.wait_for(timeout=20_000)
+    assert not any(warning[:40] in t for t in statuses.all_inner_texts())
+    v.page.reload()  # and the answer really is in the browser now
+    v.page.wait_for_selector(".ca-toolbar", timeout=90_000)
+    v.page.evaluate("window.__refuseStorage = false")
+    v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
+    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    v.page.wait_for_function(
+        "[...document.querySelectorAll('textarea')].some(t => t.value === 'kept while the browser refuses')",
+        timeout=20_000)

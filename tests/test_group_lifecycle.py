@@ -12,6 +12,7 @@ import fcntl
 import os
 import pty
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -43,18 +44,28 @@ class Terminal:
                                      start_new_session=True, preexec_fn=controlling_terminal)
         os.close(slave)
         self.output = ""
+        self.closed = False
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
-        while True:
+        while not self.closed:
             try:
+                if not select.select([self.master], [], [], 0.2)[0]:
+                    continue
                 chunk = os.read(self.master, 4096)
-            except OSError:
+            except (OSError, ValueError):
                 return
             if not chunk:
                 return
             self.output += chunk.decode(errors="replace")
+
+    def close_window(self) -> None:
+        """Close the terminal window: the terminal hangs up (SIGHUP), and nothing can be printed any more."""
+        self.closed = True
+        self._reader.join(5)
+        os.close(self.master)
+        os.killpg(self.proc.pid, signal.SIGHUP)  # as terminal programs (tmux, xterm) do for the window's group
 
     def ctrl_c(self) -> None:
         os.write(self.master, b"\x03")  # what the Ctrl+C key sends: the terminal signals the foreground group
@@ -80,11 +91,10 @@ class Terminal:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
-        self._reader.join(2)
-        try:
+        if not self.closed:
+            self.closed = True
+            self._reader.join(2)
             os.close(self.master)
-        except OSError:
-            pass
 
 
 def fresh_port() -> int:
@@ -224,3 +234,14 @@ def test_a_session_left_by_a_crash_is_found_and_ended(room):
     assert f":{port}/?code=" in second.output  # its port was freed for the new session
     second.ctrl_c()
     assert_ended_cleanly(second, folder)
+
+
+def test_closing_the_terminal_window_ends_the_session_too(room):
+    serve, folder = room
+    term = serve(fresh_port(), group=1)
+    assert term.wait_for(r"Press Ctrl\+C here to end the session", 300), term.output
+    term.close_window()
+    assert term.wait(30) is not None
+    assert left_running(folder) == []
+    assert not (folder / "session" / "access-code").exists()
+    assert not (folder / "session.json").exists()

@@ -132,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--check", action="store_true")
     p_build.set_defaults(func=lambda a: build.main(["--check"] if a.check else []))
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:  # Ctrl+C before a command had set up its own way of stopping
+        print("\nStopped.")
+        return 130
 
 
 if __name__ == "__main__":

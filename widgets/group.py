@@ -943,62 +943,70 @@ def serve_group(module: int, group: int, network: bool, port: int) -> int:
             return _run(session, network, log_file)
 
 
+def tell(*args, **kwargs) -> None:
+    """print(), except that a terminal that is gone (its window closed) never stops the clean-up."""
+    try:
+        print(*args, **kwargs)
+    except (OSError, ValueError):
+        pass
+
+
 def _run(session: GroupSession, network: bool, log_file: Path) -> int:
     started = False
     try:
         kind, info = leftover_session()
         if kind == "running":
-            print("A group session is already running on this computer"
+            tell("A group session is already running on this computer"
                   + (f" (Module {info.get('module')}, {str(info.get('url', '')).split('?', 1)[0]})." if info else ".")
                   + "\nEnd it first: press Ctrl+C in its window. Then start this one again.")
             return 3
         if kind == "crashed":
-            print("An earlier session did not end properly (its window was closed, or the computer stopped).\n"
+            tell("An earlier session did not end properly (its window was closed, or the computer stopped).\n"
                   "Ending what it left running…", flush=True)
             end_leftover_session()
-            print("Done: the earlier session is ended, and its access code no longer works.\n")
+            tell("Done: the earlier session is ended, and its access code no longer works.\n")
         elif kind == "stale":
             end_leftover_session()
         free = free_pair_from(session.port, session.bind_ip)
         if free is None:
-            print(f"Port {session.port} and the ports after it are in use, so the session cannot start.\n"
+            tell(f"Port {session.port} and the ports after it are in use, so the session cannot start.\n"
                   "Close other programs that serve web pages, or choose another port: add --port 9000.")
             return 4
         if free != session.port:
-            print(f"Port {session.port} is in use by another program, so this session uses port {free} instead.")
+            tell(f"Port {session.port} is in use by another program, so this session uses port {free} instead.")
             session.port = free
-        print(f"Closer Again: starting the group session for Module {session.module.number} "
+        tell(f"Closer Again: starting the group session for Module {session.module.number} "
               f"({session.module.title}).", flush=True)
         started = True
         session.start()
-        print(f"Getting {session.group} pages ready (this takes a minute or two)", end="", flush=True)
-        full = session.wait_for_pool(POOL_TIMEOUT, tick=lambda: print(".", end="", flush=True))
+        tell(f"Getting {session.group} pages ready (this takes a minute or two)", end="", flush=True)
+        full = session.wait_for_pool(POOL_TIMEOUT, tick=lambda: tell(".", end="", flush=True))
         if session.participants is None or session.participants.poll() is not None:
-            print("\n\nThe participant page stopped unexpectedly, so the session cannot go on.\n"
+            tell("\n\nThe participant page stopped unexpectedly, so the session cannot go on.\n"
                   f"Technical details are in {log_file}. Please start the session again.")
             return 1
         if full:
-            print(" ready.\n")
+            tell(" ready.\n")
         else:
             warm = session.pool().get("warm", 0)
-            print(f"\n\nOnly {warm} of {session.group} pages are ready after {POOL_TIMEOUT // 60} minutes "
+            tell(f"\n\nOnly {warm} of {session.group} pages are ready after {POOL_TIMEOUT // 60} minutes "
                   "(this computer is busy). The session works: the first people can join now, and pages for "
                   "the others keep getting ready, so they may wait a little longer.\n")
-        print("Participants: scan the QR code, or open this address and type the code.\n")
-        print(qr_terminal(session.url) + "\n")
-        print(f"    {session.url}")
-        print(f"    Access code: {pretty_code(session.code)}\n")
+        tell("Participants: scan the QR code, or open this address and type the code.\n")
+        tell(qr_terminal(session.url) + "\n")
+        tell(f"    {session.url}")
+        tell(f"    Access code: {pretty_code(session.code)}\n")
         if network:
-            print("The page is open to this local network (same Wi-Fi). Only people with the code get in.")
+            tell("The page is open to this local network (same Wi-Fi). Only people with the code get in.")
         else:
-            print("The page works on this computer only. Add --network to let phones on this Wi-Fi join.\n"
+            tell("The page works on this computer only. Add --network to let phones on this Wi-Fi join.\n"
                   "Pages opened in this computer's browser keep their answers in that browser, on this "
                   "computer:\nbest open the link in a private (incognito) window, and close it at the end.")
-        print(f"\nFacilitator dashboard (timer, ground rules, pulse): {session.facilitator_url}")
-        print(f"(Technical messages go to {log_file})\nPress Ctrl+C here to end the session.", flush=True)
+        tell(f"\nFacilitator dashboard (timer, ground rules, pulse): {session.facilitator_url}")
+        tell(f"(Technical messages go to {log_file})\nPress Ctrl+C here to end the session.", flush=True)
         while session.participants.poll() is None:
             session._pause(1)
-        print("\nThe participant page stopped unexpectedly. "
+        tell("\nThe participant page stopped unexpectedly. "
               f"Technical details are in {log_file}. Please start the session again.")
         return 1
     except Stopping:
@@ -1006,18 +1014,20 @@ def _run(session: GroupSession, network: bool, log_file: Path) -> int:
     except RuntimeError as err:
         if session.stop_requested.is_set():
             return 0
-        print(f"\n\nThe session could not start: {err}.\nTechnical details are in {log_file}. "
+        tell(f"\n\nThe session could not start: {err}.\nTechnical details are in {log_file}. "
               "Please try again; if it happens again, restart the computer.")
         return 1
     finally:
         if started:
-            print("\nEnding the session…", flush=True)
-            session.stop()
+            try:
+                tell("\nEnding the session…", flush=True)
+            finally:
+                session.stop()
             if network:
-                print("Session ended. The access code no longer works. No participant's answers were kept on "
+                tell("Session ended. The access code no longer works. No participant's answers were kept on "
                       "this computer; the group pulse keeps only anonymous totals.", flush=True)
             else:
-                print("Session ended. The access code no longer works. The workshop kept no participant's "
+                tell("Session ended. The access code no longer works. The workshop kept no participant's "
                       "answers on this computer.\nIf pages were open in this computer's own browser (not a "
                       "private window), that browser may still hold their answers: close it, then clear its "
                       "data for 127.0.0.1 (see the README, 'A group session with a facilitator').", flush=True)

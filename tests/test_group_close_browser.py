@@ -1,0 +1,92 @@
+"""Closing a page ends its kernel at once (the page's own request), for participants and facilitator.
+
+The culler is set to ten minutes here, so only the page's own end-this-kernel
+request can end a kernel within the seconds these tests allow.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from widgets import group as g
+
+pytestmark = pytest.mark.browser
+CODE = "370518"
+POOL = 2
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    import os
+
+    home = tmp_path_factory.mktemp("group-close")
+    saved = {k: os.environ.get(k) for k in ("CLOSER_AGAIN_GROUP_DIR", "CLOSER_AGAIN_LOG_DIR")}
+    os.environ["CLOSER_AGAIN_GROUP_DIR"] = str(home / "group")
+    os.environ["CLOSER_AGAIN_LOG_DIR"] = str(home / "logs")
+    log = (home / "server.log").open("w")
+    s = g.GroupSession(1, POOL, port=g.free_port_pair(), code=CODE, log=log,
+                       cull_idle_timeout=600, cull_interval=60)
+    s.start()
+    assert s.wait_for_pool(240), "the warm pool did not fill"
+    yield s
+    s.stop()
+    log.close()
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def count_settles(count, target: int, timeout: float) -> int:
+    deadline = time.time() + timeout
+    while time.time() < deadline and count() != target:
+        time.sleep(0.5)
+    return count()
+
+
+def memory(session) -> float:
+    pids = [session.participants.pid, *session.kernels()]
+    return sum(g.rss_mb(p) for p in pids)
+
+
+def open_page(visit, url: str):
+    v = visit(390, 844)
+    v.open(url)
+    v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
+    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=30_000)
+    return v
+
+
+def test_closing_participant_pages_ends_their_kernels_and_memory_stays_flat(session, visit):
+    assert count_settles(lambda: len(session.kernels()), POOL, 60) == POOL
+    baseline = memory(session)
+    kernels_after_rounds = []
+    for _ in range(3):  # three groups of people come and go
+        pages = [open_page(visit, f"{session.local_url}?code={CODE}") for _ in range(2)]
+        # two pages in use, and the pool refills behind them
+        assert count_settles(lambda: len(session.kernels()), POOL + 2, 90) == POOL + 2
+        for v in pages:
+            v.page.close(run_before_unload=True)  # the page says goodbye, as a closing tab does
+        kernels_after_rounds.append(count_settles(lambda: len(session.kernels()), POOL, 30))
+        assert session.pool().get("participants") == 0
+    assert kernels_after_rounds == [POOL, POOL, POOL]
+    assert count_settles(lambda: int(session.pool_ready()), 1, 120) == 1
+    # memory of the server and its kernels: back where it started, give or take one kernel's worth
+    assert memory(session) < baseline + 120, (baseline, memory(session))
+
+
+def test_closing_the_facilitator_dashboard_ends_its_kernel(session, visit):
+    def dashboard_kernels() -> int:
+        return len(g.kernel_pids(session.facilitator.pid))
+
+    # starting the dashboard server started no kernel (its readiness check asks for no page)
+    assert dashboard_kernels() == 0
+    for _ in range(2):
+        f = visit()
+        f.page.goto(session.facilitator_url)
+        f.page.get_by_text("Access code:").wait_for(timeout=90_000)
+        assert count_settles(dashboard_kernels, 1, 30) == 1
+        f.page.close(run_before_unload=True)
+        assert count_settles(dashboard_kernels, 0, 30) == 0
