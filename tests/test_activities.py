@@ -173,6 +173,16 @@ def test_ladder_shows_every_step_and_saves_each_state(page, journal_file):
     assert "stop rules" in lad.reminder.value.lower()
 
 
+def test_ladder_buttons_say_how_a_step_feels_not_how_far_a_couple_got(page, journal_file):
+    lad = Ladder(page, spec("ladder", scope="shared", items=STEPS))
+    page.picker.choose("a")
+    words = [b.description for b in lad.states[0].buttons]
+    assert words == ["Not for now", "Exploring it", "At ease with it"]
+    lad.states[0].choose("Feels easy")  # saved answers keep their meaning
+    assert lad.states[0].buttons[2].description == "✓ At ease with it"
+    assert saved(journal_file, scope="shared")["m01/test_ladder/step1"] == "Feels easy"
+
+
 def test_ladder_shows_the_focus_conditions_stop_rules(journal_file):
     p = ModulePage(1, journal_path=str(journal_file), focus_condition="heart")
     lad = Ladder(p, spec("ladder", items=STEPS))

@@ -468,6 +468,7 @@ class Turns(Exercise):
 
 # -- the step ladder -----------------------------------------------------------------
 
+#: saved values of a ladder step (never change them); the words on the buttons are in ui.toml [ladder] states
 LADDER_STATES = ["Not yet", "Trying it", "Feels easy"]
 
 
@@ -488,7 +489,7 @@ class Ladder(Exercise):
         rows = [self.condition, self.reminder]
         for i, step in enumerate(self.steps, start=1):
             state = self.bind(SingleChoiceField(f"step{i}", f"Step {i}: {step['title']}", help=step["text"],
-                                                options=LADDER_STATES))
+                                                options=list(zip(t("ladder.states"), LADDER_STATES))))
             self.states.append(state)
             rows.append(state)
         rows.append(self.bind(TextField("notes", "What we noticed (temperature, pressure, texture, feelings)",

@@ -115,16 +115,22 @@ def option_of(button, field) -> str:
 
 
 class SingleChoiceField(Field):
-    """Pick one option, as large buttons. Pressing the chosen one again clears it."""
+    """Pick one option, as large buttons. Pressing the chosen one again clears it.
+
+    An option is a word, or a pair (words shown, value saved) when the words on the
+    button may change but the saved answers must keep their meaning.
+    """
 
     def __init__(self, field_id, label, help="", options=()):
         super().__init__(field_id, label, help)
-        self.options = list(options)
+        pairs = [opt if isinstance(opt, (tuple, list)) else (opt, opt) for opt in options]
+        self.labels = [shown for shown, _ in pairs]
+        self.options = [value for _, value in pairs]
         self.buttons = [
             w.ToggleButton(
-                value=False, description=opt, tooltip=f"{label}: {opt}", layout=w.Layout(width="auto", max_width="100%")
+                value=False, description=shown, tooltip=f"{label}: {shown}", layout=w.Layout(width="auto", max_width="100%")
             )
-            for opt in self.options
+            for shown in self.labels
         ]
         self._showing = False
         for button in self.buttons:
@@ -132,8 +138,8 @@ class SingleChoiceField(Field):
         self._finish(w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap", width="100%")))
 
     def _mark(self) -> None:
-        for button, option in zip(self.buttons, self.options):
-            button.description = f"✓ {option}" if button.value else option
+        for button, shown in zip(self.buttons, self.labels):
+            button.description = f"✓ {shown}" if button.value else shown
 
     def _pressed(self, change) -> None:
         self._mark()
