@@ -264,3 +264,26 @@ def test_a_hand_over_clears_the_safety_answers_from_the_page(journal_file):
     check.questions[0].choose("No")
     page.set_active("")
     assert all(q.value is None for q in check.questions) and check.result.value == ""
+
+
+def test_a_speaking_phone_says_the_same_words_whatever_the_answers(journal_file):
+    """Only one neutral line is announced, once every question is answered; the result itself is not."""
+    from widgets import ModulePage, curriculum
+
+    heard = {}
+    for answer_kind in ("safe", "at_risk"):
+        page = ModulePage(1, journal_path=str(journal_file), partner_names="Sam, Alex")
+        check = next(page.exercise(b["id"]) for b in page.module.exercises if b["type"] == "safety_check")
+        page.request("a")
+        for i, question in enumerate(curriculum.data("safety")["questions"]):
+            options = [curriculum.data("safety")[k] for k in ("yes", "no", "unsure")]
+            if answer_kind == "at_risk" and i == 0:
+                choice = question["risk"][0]
+            else:
+                choice = next(o for o in options if o not in question["risk"])
+            check.questions[i].choose(choice)
+            if i == 0:
+                assert 'role="status"' not in check.announce.value + check.result.value
+        assert 'role' not in check.result.value
+        heard[answer_kind] = check.announce.value
+    assert heard["safe"] == heard["at_risk"] and 'role="status"' in heard["safe"]

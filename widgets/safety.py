@@ -40,9 +40,12 @@ class SafetyCheck(Exercise):
         for q in self.questions:
             q.observe(lambda _: self._evaluate(), "value")
         self.result = w.HTML("", layout=w.Layout(width="100%"))
+        # the only part a screen reader announces by itself: the same words whatever the answers
+        self.announce = w.HTML("", layout=w.Layout(width="100%"))
         self.clear_button = w.Button(description=content["result"]["clear"])
         self.clear_button.on_click(lambda _: self.clear())
-        self.body.children = [w.HTML(html.escape(content["intro"])), *self.questions, self.result, self.clear_button]
+        self.body.children = [w.HTML(html.escape(content["intro"])), *self.questions, self.announce, self.result,
+                              self.clear_button]
         # Nothing here is saved: hide the saved indicator.
         self.status.layout.display = "none"
 
@@ -54,14 +57,16 @@ class SafetyCheck(Exercise):
         answers = self.answers()
         risky = risky_questions(answers)
         self.risk = bool(risky)
+        done = all(v is not None for v in answers.values())  # not sooner for a risky answer: that would tell
+        self.announce.value = f'<p role="status" class="ca-help">{html.escape(content["announce"])}</p>' if done else ""
         if self.risk:
             notes = "".join(f"<p>{html.escape(q['risk_note'])}</p>" for q in risky if q.get("risk_note"))
             self.result.value = (
-                f'<div class="ca-note" role="status"><p>{html.escape(content["risk"])}</p>{notes}'
+                f'<div class="ca-note"><p>{html.escape(content["risk"])}</p>{notes}'
                 f"{resources_html(self.page.country)}</div>"
             )
-        elif all(v is not None for v in answers.values()):
-            self.result.value = f'<p role="status">{html.escape(content["ok"])}</p>'
+        elif done:
+            self.result.value = f'<p>{html.escape(content["ok"])}</p>'
         else:
             self.result.value = ""
 
