@@ -184,7 +184,12 @@ def test_changing_and_removing_the_lock_from_the_page(page):
     assert page.exercise(boundary_text(page)).fields[0].value == SECRET
 
 
-def test_a_forgotten_passphrase_lets_the_owner_erase_and_start_again(page):
+def test_a_forgotten_passphrase_erases_only_after_the_waiting_days(page):
+    """Anyone at the device can ask; nobody can erase a locked space at once, and its owner is told."""
+    import datetime as dt
+
+    now = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc)
+    page.clock = lambda: now
     page.request("a")
     page.lock_panel.decline_offer()
     type_secret(page)
@@ -193,7 +198,68 @@ def test_a_forgotten_passphrase_lets_the_owner_erase_and_start_again(page):
     page.lock_panel.decline_offer()
     page.journal.partner("b").put("m05/x/y", "B's answer")
     page.request("a")
-    page.lock_panel.erase_forgotten()
+    page.lock_panel.ask_to_erase()
+    assert page.journal.is_locked("a")  # nothing erased yet
+    assert "will be erased after 23 November 2026" in page.lock_panel.message.value
+    page.clock = lambda: now + dt.timedelta(days=2)
+    page.request("a")
+    assert page.journal.is_locked("a") and "Someone asked on 20 November 2026" in page.lock_panel.prompt_text.value
+    # the owner comes back in time: the request is gone, and they are told it was made
+    assert page.lock_panel.unlock(PASSPHRASE)
+    assert "Typing your passphrase kept them" in page.lock_panel.message.value
+    assert page.journal.erase_requested("a") is None
+    # asked again, and this time nobody types the passphrase
+    page.request("")
+    page.request("a")
+    page.lock_panel.ask_to_erase()
+    page.clock = lambda: now + dt.timedelta(days=6)
+    page.request("a")
     assert not page.journal.is_locked("a")
     assert page.journal.partner("a").items() == {}
     assert page.journal.partner("b").get("m05/x/y") == "B's answer"
+
+
+def test_a_lock_set_in_another_window_closes_this_one(page, journal_file):
+    page.request("a")
+    page.lock_panel.decline_offer()
+    type_secret(page)
+    other = ModulePage(1, journal_path=str(journal_file))
+    other.request("a")
+    other.lock_panel.set_lock(PASSPHRASE, PASSPHRASE)
+    assert page.active == "a"
+    page.watch.activity = 1  # the person touches this page, or the periodic check runs
+    assert page.active == ""
+    assert page.exercise(boundary_text(page)).fields[0].box.value == ""
+    assert curriculum.text("lock.closed_elsewhere") in page.lock_panel.message.value
+
+
+def test_a_passphrase_opens_however_the_keyboard_composes_its_letters(page):
+    page.request("a")
+    page.lock_panel.decline_offer()
+    composed, decomposed = "caf\u00e9 au lait ok", "cafe\u0301 au lait ok"
+    assert page.lock_panel.set_lock(composed, composed)
+    page.request("")
+    page.request("a")
+    assert page.lock_panel.unlock(decomposed)
+
+
+def test_spaces_alone_are_not_a_passphrase(page):
+    page.request("a")
+    page.lock_panel.decline_offer()
+    assert not page.lock_panel.set_lock(" " * 12, " " * 12)
+    assert "at least 8 characters" in page.lock_panel.message.value
+    assert not page.journal.is_locked("a")
+
+
+def test_a_vault_header_that_asks_for_other_settings_is_refused_kindly(page):
+    page.request("a")
+    page.lock_panel.decline_offer()
+    page.lock_panel.set_lock(PASSPHRASE, PASSPHRASE)
+    page.request("")
+    with page.journal._write() as db:  # someone edits the file: a huge memory cost would freeze the kernel
+        header = json.loads(db.execute("SELECT header FROM vaults WHERE slot = 'a'").fetchone()[0])
+        header["kdf"]["memory_cost"] = 4 * 1024 * 1024
+        db.execute("UPDATE vaults SET header = ? WHERE slot = 'a'", (json.dumps(header),))
+    page.request("a")
+    assert not page.lock_panel.unlock(PASSPHRASE)
+    assert "look damaged" in page.lock_panel.message.value

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import paths
-from .space_lock import (MIN_PASSPHRASE, OpenVault, WrongPassphrase, derive_key, empty_contents, new_header,
-                         new_stamp, seal, unseal, vault_purpose)
+from .space_lock import (MIN_PASSPHRASE, DamagedVault, OpenVault, WrongPassphrase, derive_key, empty_contents,
+                         long_enough, new_header, new_stamp, seal, unseal, vault_purpose)
 
 SCHEMA_VERSION = 4
 EXPORT_FORMAT = "closer-again-journal"
@@ -67,7 +67,10 @@ KIND_MESSAGES = {
     "needs_passphrase": "This copy holds private answers that were locked. Type the passphrase they were "
     "locked with, then bring the copy back again.",
     "wrong_passphrase": "That passphrase does not open these answers. Check for capital letters and try again.",
-    "short_passphrase": f"Please use a passphrase of at least {MIN_PASSPHRASE} characters.",
+    "short_passphrase": f"Please use a passphrase of at least {MIN_PASSPHRASE} characters, not counting spaces "
+    "at the start or end.",
+    "damaged_vault": "These locked answers look damaged, so they cannot be opened with any passphrase. "
+    "Nothing was changed. If you have a saved copy, keep it safe.",
 }
 
 
@@ -326,11 +329,20 @@ class Journal:
         return json.loads(header), sealed, stamp
 
     def open_space(self, slot: str, passphrase: str) -> None:
-        """Open a locked space for its owner. Raises ``WrongPassphrase``."""
+        """Open a locked space for its owner; a pending request to erase it is dropped.
+
+        Raises ``WrongPassphrase``, or ``JournalError("damaged_vault")``.
+        """
         row = self._vault_row(slot)
         if row is None:
             raise WrongPassphrase
-        self._vaults[slot] = OpenVault.unlock(slot, *row, passphrase)
+        try:
+            self._vaults[slot] = OpenVault.unlock(slot, *row, passphrase)
+        except DamagedVault as exc:
+            raise JournalError("damaged_vault", KIND_MESSAGES["damaged_vault"]) from exc
+        if self.erase_requested(slot):
+            with self._write() as db:
+                db.execute("DELETE FROM meta WHERE key = ?", (f"erase_requested:{slot}",))
 
     def check_passphrase(self, slot: str, passphrase: str) -> bool:
         """Whether ``passphrase`` opens ``slot``'s locked space (nothing is opened)."""
@@ -339,7 +351,7 @@ class Journal:
             return False
         try:
             OpenVault.unlock(slot, *row, passphrase).forget()
-        except WrongPassphrase:
+        except (WrongPassphrase, DamagedVault):
             return False
         return True
 
@@ -348,7 +360,10 @@ class Journal:
         row = self._vault_row(slot)
         if row is None:
             raise WrongPassphrase
-        vault = OpenVault.unlock(slot, *row, passphrase)
+        try:
+            vault = OpenVault.unlock(slot, *row, passphrase)
+        except DamagedVault as exc:
+            raise WrongPassphrase from exc
         try:
             found = vault.contents["answers"].get(key)
             return json.loads(found[0]) if found else default
@@ -372,7 +387,7 @@ class Journal:
         """
         if slot not in PARTNER_SLOTS:
             raise ValueError(f"unknown partner slot {slot!r}")
-        if len(passphrase) < MIN_PASSPHRASE:
+        if not long_enough(passphrase):
             raise JournalError("short_passphrase", KIND_MESSAGES["short_passphrase"])
         header = new_header()
         key = derive_key(passphrase, header)
@@ -394,7 +409,7 @@ class Journal:
 
     def change_passphrase(self, slot: str, passphrase: str) -> None:
         """Seal an open space again under a new passphrase (a new salt and key)."""
-        if len(passphrase) < MIN_PASSPHRASE:
+        if not long_enough(passphrase):
             raise JournalError("short_passphrase", KIND_MESSAGES["short_passphrase"])
         vault = self._open_vault(slot)
         header = new_header()
@@ -432,7 +447,7 @@ class Journal:
             db.execute("DELETE FROM history WHERE scope = ?", (slot,))
             db.execute("DELETE FROM vaults WHERE slot = ?", (slot,))
             db.execute("DELETE FROM partners WHERE slot = ?", (slot,))
-            db.execute("DELETE FROM meta WHERE key = ?", (f"lock_offered:{slot}",))
+            db.execute("DELETE FROM meta WHERE key IN (?, ?)", (f"lock_offered:{slot}", f"erase_requested:{slot}"))
         self.close_space(slot)
 
     def partner_in_use(self, slot: str) -> bool:
@@ -440,6 +455,29 @@ class Journal:
         return bool(self._read(
             "SELECT 1 FROM partners WHERE slot = ? UNION ALL SELECT 1 FROM answers WHERE scope = ? "
             "UNION ALL SELECT 1 FROM vaults WHERE slot = ? LIMIT 1", (slot, slot, slot)))
+
+    # a forgotten passphrase: erasing waits, so no one else can erase a locked space at once
+    def request_erase(self, slot: str, when: _dt.datetime) -> None:
+        """Ask to erase a locked space whose passphrase is forgotten (done later by ``erase_if_due``)."""
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                       (f"erase_requested:{slot}", when.isoformat(timespec="seconds")))
+
+    def erase_requested(self, slot: str) -> _dt.datetime | None:
+        """When erasing this locked space was asked for, if it still waits (opening it cancels the request)."""
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (f"erase_requested:{slot}",))
+        try:
+            return _dt.datetime.fromisoformat(rows[0][0]) if rows else None
+        except ValueError:
+            return None
+
+    def erase_if_due(self, slot: str, wait: _dt.timedelta, now: _dt.datetime) -> bool:
+        """Erase a locked space once its erase request has waited ``wait``. True if it was erased."""
+        asked = self.erase_requested(slot)
+        if asked is None or now - asked < wait:
+            return False
+        self.erase_partner(slot)
+        return True
 
     def lock_offered(self, slot: str) -> bool:
         """Whether this partner was already asked, on this journal, if they want a lock."""
@@ -591,6 +629,8 @@ class Journal:
             else:
                 raise JournalError("needs_passphrase", KIND_MESSAGES["needs_passphrase"])
             private = unseal(key, str(sealed.get("sealed", "")), EXPORT_PURPOSE)
+        except DamagedVault as exc:
+            raise JournalError("bad_file", KIND_MESSAGES["bad_file"]) from exc
         except WrongPassphrase as exc:
             kind = "wrong_passphrase" if passphrase else "needs_passphrase"
             raise JournalError(kind, KIND_MESSAGES[kind]) from exc

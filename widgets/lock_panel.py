@@ -14,6 +14,7 @@ space closes when the page is hidden or left alone for a few minutes.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import html
 
 import anywidget
@@ -71,6 +72,10 @@ def _password(label: str) -> w.Password:
     return w.Password(description=label, style={"description_width": "initial"}, layout=w.Layout(width="100%"))
 
 
+def _day(when) -> str:
+    return when.strftime("%d %B %Y") if when else ""
+
+
 def _p(text: str, klass: str = "") -> str:
     attr = f' class="{klass}"' if klass else ""
     return f"<p{attr}>{html.escape(text)}</p>"
@@ -95,16 +100,16 @@ class SpaceLockPanel(w.VBox):
         self.cancel_button.on_click(lambda _: self.reset())
         self.forgot_erase = w.Button(description=_t("forgot_erase"))
         self.forgot_erase.on_click(lambda _: self._ask_erase(True))
+        self.forgot_text = w.HTML("", layout=w.Layout(width="100%"))
         self.forgot_confirm_text = w.HTML("")
         self.forgot_yes = w.Button(description=_t("forgot_yes"), button_style="danger")
-        self.forgot_yes.on_click(lambda _: self.erase_forgotten())
+        self.forgot_yes.on_click(lambda _: self.ask_to_erase())
         self.forgot_no = w.Button(description=_t("cancel"), button_style="primary")
         self.forgot_no.on_click(lambda _: self._ask_erase(False))
         self.forgot_confirm = w.VBox([self.forgot_confirm_text,
                                       w.HBox([self.forgot_no, self.forgot_yes], layout=w.Layout(flex_flow="row wrap"))],
                                      layout=w.Layout(display="none", width="100%"))
-        self.forgot = Disclosure(_t("forgot"), [w.HTML(_p(_t("forgot_text")), layout=w.Layout(width="100%")),
-                                                 self.forgot_erase, self.forgot_confirm])
+        self.forgot = Disclosure(_t("forgot"), [self.forgot_text, self.forgot_erase, self.forgot_confirm])
         self.offer_yes = w.Button(description=_t("offer_yes"), button_style="primary")
         self.offer_yes.on_click(lambda _: self.accept_offer())
         self.offer_no = w.Button(description=_t("offer_no"))
@@ -143,7 +148,12 @@ class SpaceLockPanel(w.VBox):
         """Show the prompt for the current mode, and the lock settings of whoever is at the page."""
         name = self._name(self.slot) if self.slot else ""
         if self.mode == "ask":
-            self.prompt_text.value = _p(_t("ask", name=name))
+            asked = self._erase_asked(self.slot)
+            days = str(self.page.forgotten_lock_wait_days)
+            self.prompt_text.value = _p(_t("ask", name=name)) + (
+                _p(_t("erase_pending", asked=_day(asked), due=_day(self._due(asked))), "ca-note") if asked else "")
+            self.forgot_text.value = _p(_t("forgot_text", days=days))
+            self.forgot_erase.layout.display = "none" if asked else ""
             self.prompt.children = [self.prompt_text, self.ask_box, self.ask_buttons, self.forgot]
         elif self.mode == "offer":
             self.prompt_text.value = _p(_t("offer")) + _p(_t("offer_more"), "ca-help")
@@ -213,28 +223,42 @@ class SpaceLockPanel(w.VBox):
         self.ask_box.value = ""
         if self.mode != "ask" or not slot:
             return False
-        if not self.page.open_space(slot, passphrase):
-            self.say(_t("wrong"))
+        asked = self._erase_asked(slot)
+        problem = self.page.open_space(slot, passphrase)
+        if problem:
+            self.say(problem)
             return False
         self.mode, self.slot = "", ""
-        self.say("")
+        # someone asked to erase these answers: their owner should know it was asked, and that it is undone
+        self.say(_t("erase_cancelled", asked=_day(asked)) if asked else "")
         self.draw()
         return True
 
+    def _erase_asked(self, slot: str):
+        try:
+            return self.page.journal.erase_requested(slot) if slot else None
+        except JournalError:
+            return None
+
+    def _due(self, asked):
+        return asked + _dt.timedelta(days=self.page.forgotten_lock_wait_days)
+
     def _ask_erase(self, show: bool) -> None:
-        self.forgot_confirm_text.value = _p(_t("forgot_ask", name=self._name(self.slot))) if show else ""
+        text = _t("forgot_ask", name=self._name(self.slot), days=str(self.page.forgotten_lock_wait_days))
+        self.forgot_confirm_text.value = _p(text) if show else ""
         self.forgot_confirm.layout.display = "" if show else "none"
 
-    def erase_forgotten(self) -> None:
-        slot, name = self.slot, self._name(self.slot)
+    def ask_to_erase(self) -> None:
+        """A forgotten passphrase: erasing is asked for now and done after the waiting days."""
+        slot = self.slot
         try:
-            self.page.journal.erase_partner(slot)
+            self.page.journal.request_erase(slot, self.page.clock())
         except JournalError as err:
             self.say(err.message)
             return
         self.reset()
-        self.page.picker.refresh_names()
-        self.say(_t("erased", name=name))
+        asked = self._erase_asked(slot)
+        self.say(_t("erase_asked", name=self._name(slot), due=_day(self._due(asked))) if asked else "")
 
     # -- the first time a person chooses their name -----------------------------------
     def offer(self, slot: str) -> None:

@@ -258,6 +258,9 @@ class ModulePage(traitlets.HasTraits):
     active = traitlets.Unicode("")  # "", "a" or "b"
     #: an open locked space closes after this many minutes without a touch, key or scroll
     idle_minutes = traitlets.Int(5)
+    #: a locked space whose passphrase is forgotten is erased only this many days after it was asked for,
+    #: unless the passphrase is typed meanwhile: no one else can erase it at once
+    forgotten_lock_wait_days = traitlets.Int(3)
 
     def __init__(self, number: int, journal_path: str = "", partner_names="", country: str = "",
                  today: str = "", focus_condition: str = ""):
@@ -278,7 +281,8 @@ class ModulePage(traitlets.HasTraits):
         self.lock_panel = SpaceLockPanel(self)
         self.watch = PageWatch()
         self.watch.observe(self._page_hidden, "hidden")
-        self.watch.observe(lambda _: self.touch(), "activity")
+        self.watch.observe(lambda _: self._activity(), "activity")
+        self.clock = lambda: _dt.datetime.now(_dt.timezone.utc)  # tests may set their own
         self._last_touch = time.monotonic()
         self._idle_task = None
         self.picker = PartnerPicker(self)
@@ -348,6 +352,13 @@ class ModulePage(traitlets.HasTraits):
         if not slot:
             return self.set_active("")
         try:
+            wait = _dt.timedelta(days=self.forgotten_lock_wait_days)
+            if self.journal.erase_if_due(slot, wait, self.clock()):
+                self.picker.refresh_names()
+                self.lock_panel.say(curriculum.text("lock.erased_as_asked"))
+        except JournalError:
+            pass  # an unreadable journal: the cards say so below
+        try:
             closed = self.journal.is_locked(slot) and not self.journal.is_open(slot)
         except JournalError:
             closed = False  # an unreadable journal shows no one's answers; each card says what is wrong
@@ -366,15 +377,18 @@ class ModulePage(traitlets.HasTraits):
             self.lock_panel.offer(slot)
         return True
 
-    def open_space(self, slot: str, passphrase: str) -> bool:
-        """Open a locked space with its passphrase and hand the page to its owner."""
+    def open_space(self, slot: str, passphrase: str) -> str:
+        """Open a locked space with its passphrase and hand the page to its owner. "" or why not."""
         try:
             self.journal.open_space(slot, passphrase)
-        except (WrongPassphrase, JournalError):
-            return False
+        except WrongPassphrase:
+            return curriculum.text("lock.wrong")
+        except JournalError as err:
+            return err.message
         for exercise in self.exercises:  # answers that waited, sealed, for their owner
             exercise.unseal_pending(self.journal, slot)
-        return self.set_active(slot)
+        self.set_active(slot)
+        return ""
 
     def lock_space(self, slot: str, passphrase: str) -> None:
         self.journal.lock_space(slot, passphrase)
@@ -403,10 +417,30 @@ class ModulePage(traitlets.HasTraits):
     def touch(self) -> None:
         self._last_touch = time.monotonic()
 
+    def _activity(self) -> None:
+        self.touch()
+        self.close_if_locked_elsewhere()
+
+    def close_if_locked_elsewhere(self) -> bool:
+        """The person at the page locked their space in another window: this one closes too."""
+        try:
+            stale = bool(self.active) and self.journal.is_locked(self.active) and not self.journal.is_open(self.active)
+        except JournalError:
+            return False
+        if stale and self.set_active(""):
+            self.lock_panel.say(curriculum.text("lock.closed_elsewhere"))
+            return True
+        return False
+
     def _page_hidden(self, change) -> None:
-        if change["new"] and self.active and self.journal.is_open(self.active):
-            if self.set_active(""):
-                self.lock_panel.say(curriculum.text("lock.closed_hidden"))
+        if not change["new"] or not self.active:
+            return
+        try:
+            locked = self.journal.is_locked(self.active)
+        except JournalError:
+            return
+        if locked and self.set_active(""):
+            self.lock_panel.say(curriculum.text("lock.closed_hidden"))
 
     def close_if_idle(self, now: float | None = None) -> bool:
         """Close an open locked space left alone for ``idle_minutes``. True if it closed."""
@@ -424,7 +458,7 @@ class ModulePage(traitlets.HasTraits):
         while True:
             await asyncio.sleep(15)
             try:
-                self.close_if_idle()
+                self.close_if_locked_elsewhere() or self.close_if_idle()
             except Exception:  # noqa: BLE001 - the watch must go on; the error goes to the log
                 report_error(sys.exc_info()[1], "idle close")
 
