@@ -108,7 +108,7 @@ def test_an_unknown_source_id_in_a_stop_rule_is_refused(tmp_path):
 
 
 def test_an_unknown_shared_rule_is_refused(tmp_path):
-    bad = _module_with(tmp_path, 'shared_rules = ["seizures"]', 'shared_rules = ["seizure"]')
+    bad = _module_with(tmp_path, 'shared_rules = ["seizures", "low-feeling"]', 'shared_rules = ["seizure"]')
     with pytest.raises(curriculum.ContentError, match="unknown shared rule 'seizure'"):
         curriculum._load_module(bad)
 
@@ -140,7 +140,7 @@ def test_cross_condition_rules_are_written_once_and_used_on_several_cards():
     ("Heart disease", {"chest-pain", "erection-pills", "fainting"}),
     ("Heart surgery, pacemakers and ICDs", {"chest-pain", "erection-pills"}),
     ("Stroke", {"stroke-signs", "low-feeling", "seizures", "erection-pills"}),
-    ("Brain injury", {"seizures"}),
+    ("Brain injury", {"seizures", "low-feeling"}),
     ("Diabetes", {"low-feeling", "erection-pills"}),
     ("Parkinson's", {"fainting", "erection-pills"}),
     ("Lung disease and home oxygen", {"erection-pills"}),
