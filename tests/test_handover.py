@@ -94,3 +94,14 @@ def test_fifty_hand_overs_leave_the_number_of_live_models_unchanged(number, jour
         page.request("ab"[turn % 2])
     page.request("b")
     assert len(_instances) == before
+
+
+def test_which_chart_a_person_looked_at_does_not_pass_to_the_next(journal_file):
+    page = ModulePage(1, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-20")
+    checkin = next(page.exercise(b["id"]) for b in page.module.exercises if b["type"] == "checkin")
+    page.request("a")
+    first = checkin.chart_pick.options[0][1]
+    other = checkin.chart_pick.options[-1][1]
+    checkin.chart_pick.value = other
+    page.request("b")
+    assert checkin.chart_pick.value == first

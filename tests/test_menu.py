@@ -276,3 +276,15 @@ def test_sections_are_keyboard_buttons_and_close_when_the_device_changes_hands(p
     assert words.is_open
     page.picker.choose("b")
     assert not any(section.is_open for section in menu.section_boxes)
+
+
+def test_an_earlier_menu_lock_with_a_short_passphrase_asks_for_a_space_lock_first(page, journal_file):
+    Journal(journal_file).partner("a").put("menu/locked", lock({"ratings": {"kissing": YES}, "notes": {}}, "short"),
+                                           keep_history=False)
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    assert not menu.open_locked("short")
+    assert "too short" in menu.message.value and menu.answers.locked
+    assert page.lock_panel.set_lock("a longer passphrase", "a longer passphrase")
+    assert menu.open_locked("short")
+    assert menu.rating_fields["kissing"].value == YES and page.journal.is_locked("a")

@@ -22,7 +22,8 @@ TEXT_FILES = sorted(
 )
 #: promises no page may make: on a shared device, an unlocked space is readable by whoever picks the name
 TOO_STRONG = [
-    r"partner (?:cannot|can't|can not|will never|never|does not|doesn't|won't) (?:see|open|read)(?! the screen)",
+    r"partner (?:still )?(?:cannot|can't|can not|will never|never|does not|doesn't|won't) (?:see|open|read)(?! the screen)",
+    r"neither can anyone else",
     r"\bonly you (?:can )?see\b",
     r"through these pages",
     r"never see your (?:ratings|answers)",

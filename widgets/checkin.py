@@ -164,6 +164,11 @@ class CheckIn(Exercise):
         day = self.key_prefix_today
         for field in [*self.scales, self.note]:
             field.show(saved.get(day + field.field_id))
+        self._offering = True
+        try:  # each person starts from the first chart: the last person's choice does not stay on the page
+            self.chart_pick.value = self.chart_pick.options[0][1]
+        finally:
+            self._offering = False
         self.draw_chart()
 
     def save(self, field_id: str, value) -> bool:

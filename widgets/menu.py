@@ -320,7 +320,14 @@ class PrivateMenu(Exercise):
             return False
         slot, journal = self.page.active, self.page.journal
         if not journal.is_locked(slot):
-            journal.lock_space(slot, passphrase)
+            try:
+                journal.lock_space(slot, passphrase)
+            except JournalError as err:
+                if err.kind != "short_passphrase":
+                    raise
+                # the old menu passphrase is too short for a space lock: keep the old lock until a new one is set
+                self.message.value = html.escape(curriculum.text("menu_lock.short_old"))
+                return False
         PrivateAnswers(journal.partner(slot)).move_into_space(data)
         self.page.set_active(slot)  # every card now says the space is locked
         self.message.value = html.escape(curriculum.text("menu_lock.moved"))

@@ -133,9 +133,8 @@ class Progress(Exercise):
             options += [(m["label"], m["id"]) for m in retired
                         if any(isinstance(v.get(m["id"]), int) for v in history.values())]
         if list(self.measure.options) != options:
-            chosen = self.measure.value if self.measure.value in dict((v, k) for k, v in options) else current[0]["id"]
             self.measure.options = options
-            self.measure.value = chosen
+        self.measure.value = current[0]["id"]  # each person starts from the first chart, not the last one's choice
         self.draw()
 
     def space_of(self, block: dict):
