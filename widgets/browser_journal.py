@@ -7,7 +7,15 @@ into the browser's own storage by a small widget, under a key that is new for
 every session. A reload brings it back from the browser; "Save a copy of my
 answers" downloads it for use at home. Phones and laptops of participants
 (``--network``) use ``localStorage``; pages opened on the facilitator's own
-laptop use ``sessionStorage``, which the browser drops when the tab closes.
+laptop use ``sessionStorage``. That browser then holds the answers on the
+laptop (browsers may write session storage and tab-restore data to their
+profile on disk), and such pages say so and how to clear it
+(:func:`show_storage_note`).
+
+Every write reports back whether the browser kept it. A refused write (full or
+blocked storage) is kept here in memory, tried again by the page every few
+seconds and on the next change, and ``on_store_result`` callbacks hear False,
+then True once a write works again (the page shows "Not stored yet" meanwhile).
 """
 from __future__ import annotations
 
@@ -164,8 +172,8 @@ class BrowserJournal(Journal):
             self.store.to_browser = json.dumps(self.snapshot(), ensure_ascii=False)
 
     def retry_store(self) -> None:
-        """Ask the browser to keep the answers again (the snapshot is the latest, from memory)."""
-        self.changed()
+        """Ask the browser to keep the answers again (the latest snapshot, from memory)."""
+        self.changed()  # a newer snapshot, if any, is sent (and written) first
         self.store.retry += 1
 
     def _store_result(self, change) -> None:
