@@ -462,3 +462,53 @@ def test_a_reloaded_page_moves_its_vote_instead_of_adding_one(group_dir):
     assert p.PulseStore().counts("m1.energy") == {"4": 1}
     again.card("m1.energy").choose("2")
     assert p.PulseStore().counts("m1.energy") == {"2": 1}
+
+
+def test_ready_is_said_only_when_the_pool_is_full_and_otherwise_how_many_are(group_dir, tmp_path, capsys):
+    import threading
+
+    class Server:
+        def __init__(self):
+            self.polls = 0
+
+        def poll(self):
+            self.polls += 1
+            return None if self.polls < 3 else 1  # runs a moment, then stops (ends this test)
+
+    class SlowPool:
+        """A session whose pool never fills in time (a busy laptop)."""
+
+        module = curriculum.module(1)
+        group = 3
+        port = g.free_port_pair()
+        bind_ip = "127.0.0.1"
+        url = f"http://127.0.0.1:{port}/?code=482913"
+        code = "482913"
+        facilitator_url = f"http://127.0.0.1:{port + 1}/"
+        stop_requested = threading.Event()
+
+        def __init__(self):
+            self.participants = Server()
+            self.stopped = False
+
+        def start(self):
+            pass
+
+        def wait_for_pool(self, timeout, tick=None):
+            return False
+
+        def pool(self):
+            return {"warm": 1}
+
+        def _pause(self, seconds):
+            pass
+
+        def stop(self):
+            self.stopped = True
+
+    session = SlowPool()
+    g._run(session, network=False, log_file=tmp_path / "group.log")
+    out = capsys.readouterr().out
+    assert " ready." not in out
+    assert "Only 1 of 3 pages are ready" in out and "The session works" in out
+    assert session.stopped and "Session ended" in out
