@@ -31,6 +31,7 @@ th, td { border: 1px solid #8a9aa1; padding: 4px 8px; text-align: left; vertical
 blockquote { border-left: 4px solid #1d5c63; margin-left: 0; padding-left: 1em; color: #33424a; }
 .module, .guide + .guide { page-break-before: always; }
 #referral-map td { height: 2.4em; }  /* room to write by hand */
+#referral-map th:nth-child(4) { width: 18%; }  /* the contact needs the most room */
 .module td:first-child { white-space: nowrap; }  /* a plan's times stay on one line */
 nav ol { columns: 2; }
 @media print { a { color: inherit; text-decoration: none; } nav { page-break-after: always; } }
