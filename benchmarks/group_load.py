@@ -36,7 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from widgets import group as g  # noqa: E402
+from widgets.group import processes as processes_module  # noqa: E402
+from widgets.group import session as g  # noqa: E402
 
 CHROMIUM = os.environ.get("CLOSER_AGAIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -162,7 +163,7 @@ class PlainVoila:
         self.display_command = "voila notebooks/01_welcome.ipynb"
 
     def kernels(self) -> list[int]:
-        return g.kernel_pids(self.proc.pid)
+        return processes_module.kernel_pids(self.proc.pid)
 
     def pool_ready(self) -> bool:
         return True
@@ -206,7 +207,7 @@ class GroupServe:
 
 def server_rss(server) -> float:
     pid = server.proc.pid if hasattr(server, "proc") else server.session.participants.pid
-    return g.rss_mb(pid) + sum(g.rss_mb(k) for k in server.kernels())
+    return processes_module.rss_mb(pid) + sum(processes_module.rss_mb(k) for k in server.kernels())
 
 
 def measure(server, n: int, browsers: int, after: float) -> dict:
@@ -222,7 +223,7 @@ def measure(server, n: int, browsers: int, after: float) -> dict:
     out["refill"] = time.perf_counter() - t if server.pool else None
 
     def hold():
-        rss = [g.rss_mb(k) for k in server.kernels()]
+        rss = [processes_module.rss_mb(k) for k in server.kernels()]
         return {"kernels": len(rss), "median": statistics.median(rss) if rss else 0, "max": max(rss) if rss else 0}
 
     out["browser"] = browser_pages(server.url, browsers, hold)
@@ -302,7 +303,7 @@ def report(a: dict, b: dict, m: dict, args) -> str:
         "Commands measured (same notebook, Module 1, in group mode so both keep answers in the browser):",
         "",
         f"- (a) `{a['command']}`: Voila's defaults (no warm kernels, no culling, default template).",
-        f"- (b) `{b['command']}`: participant server only (`widgets.group.GroupSession`), warm pool of "
+        f"- (b) `{b['command']}`: participant server only (`widgets.group.session.GroupSession`), warm pool of "
         f"{args.group}, culling after 90 s idle (checked every 15 s)"
         + (f"; the pool took {b['warmup']:.0f} s to fill at start." if b.get("warmup") else "."),
         "",

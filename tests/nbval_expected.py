@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from widgets import curriculum, landing_html
-from widgets.page import ModulePage
+from widgets.kit.page import ModulePage
 
 WIDGET_VIEW = {"application/vnd.jupyter.widget-view+json": {"model_id": "", "version_major": 2, "version_minor": 0}}
 

@@ -7,10 +7,22 @@ import datetime as dt
 import pytest
 
 from widgets import ModulePage
-from widgets.activities import (Breathing, Cards, Grounding, Ladder, ListBuilder, Log, MenuPlaceholder, Quiz,
-                                Rephraser, Sorter, Turns, rephrase)
-from widgets.journal import Journal
-from widgets.progress import Progress
+from widgets.exercises.activities import (
+    Breathing,
+    Cards,
+    Grounding,
+    Ladder,
+    ListBuilder,
+    Log,
+    MenuPlaceholder,
+    Quiz,
+    Rephraser,
+    Sorter,
+    Turns,
+    rephrase,
+)
+from widgets.exercises.progress import Progress
+from widgets.storage.journal import Journal
 
 
 def spec(kind, scope="private", **extra):
@@ -292,7 +304,7 @@ def test_progress_shows_the_couples_shared_wins_from_module_6_but_not_how_far_th
 # -- where I am: start and end self-ratings -------------------------------------------------
 
 def test_self_ratings_at_the_end_show_only_my_own_start_beside_them(journal_file):
-    from widgets.selfcheck import SelfCheck
+    from widgets.exercises.selfcheck import SelfCheck
 
     start_page = ModulePage(1, journal_path=str(journal_file), partner_names="Sam, Alex")
     start = start_page.exercise("where_i_am_start")

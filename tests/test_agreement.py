@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from icalendar import Calendar
 
-from widgets.agreement import agreement_html, calendar_ics, changes_between
+from widgets.exercises.agreement import agreement_html, calendar_ics, changes_between
 
 HOSTILE = [
     "<script>alert('x')</script>",

@@ -14,9 +14,9 @@ import ipywidgets as w
 import pytest
 
 from widgets import ModulePage, curriculum
-from widgets import journal as jr
-from widgets.checkin import CHECKIN_PREFIX, checkin_history
-from widgets.journal import Journal
+from widgets.exercises.checkin import CHECKIN_PREFIX, checkin_history
+from widgets.storage import journal as jr
+from widgets.storage.journal import Journal
 
 OLD_LABEL = curriculum.data("checkin")["retired_measures"][0]["label"]
 OLD_DAYS = {"2026-11-02": 7, "2026-11-09": 2, "2026-11-16": 5}

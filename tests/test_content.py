@@ -8,8 +8,9 @@ import nbformat
 import pytest
 import textstat
 
-from widgets import build, curriculum
-from widgets.exercise import EXERCISE_TYPES
+from widgets import curriculum
+from widgets.authoring import build
+from widgets.kit.exercise import EXERCISE_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = curriculum.modules()
@@ -103,7 +104,7 @@ def test_facilitator_notes_sit_beside_each_module(mod):
 
 
 def test_notebooks_match_their_content_files():
-    assert build.main(["--check"]) == 0, "run: python -m widgets.build"
+    assert build.main(["--check"]) == 0, "run: python -m widgets.authoring.build"
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)

@@ -9,8 +9,13 @@ import stat
 import pytest
 
 from widgets import curriculum
-from widgets import group as g
-from widgets import pulse as p
+from widgets.authoring import group_notebooks
+from widgets.group import access as access_module
+from widgets.group import kernels, processes, qr
+from widgets.group import pulse as p
+from widgets.group import serve as serve_module
+from widgets.group import session as g
+from widgets.storage import pulse_store
 
 
 @pytest.fixture
@@ -23,20 +28,20 @@ def group_dir(tmp_path, monkeypatch):
 # -- the access code ------------------------------------------------------------------
 
 def test_access_codes_are_six_digits_and_differ():
-    codes = {g.new_access_code() for _ in range(200)}
+    codes = {access_module.new_access_code() for _ in range(200)}
     assert all(len(c) == 6 and c.isdigit() for c in codes)
     assert len(codes) > 190
 
 
 def test_a_code_matches_however_it_is_typed():
-    assert g.code_matches("482913", "482913")
-    assert g.code_matches(" 482 913 ", "482913")
-    assert g.code_matches("482-913", "482913")
-    assert not g.code_matches("482914", "482913")
-    assert not g.code_matches("", "482913")
-    assert not g.code_matches("48291", "482913")
-    assert not g.code_matches("anything", "")  # no code configured: nobody gets in
-    assert g.pretty_code("482913") == "482 913"
+    assert access_module.code_matches("482913", "482913")
+    assert access_module.code_matches(" 482 913 ", "482913")
+    assert access_module.code_matches("482-913", "482913")
+    assert not access_module.code_matches("482914", "482913")
+    assert not access_module.code_matches("", "482913")
+    assert not access_module.code_matches("48291", "482913")
+    assert not access_module.code_matches("anything", "")  # no code configured: nobody gets in
+    assert access_module.pretty_code("482913") == "482 913"
 
 
 class FakeRequest:
@@ -59,7 +64,7 @@ class FakeHandler:
 def provider(tmp_path):
     code_file = tmp_path / "code"
     code_file.write_text("482913")
-    return g.AccessCodeIdentityProvider(code_file=str(code_file))
+    return access_module.AccessCodeIdentityProvider(code_file=str(code_file))
 
 
 def run(coro):
@@ -71,7 +76,7 @@ def run(coro):
 def test_the_identity_provider_lets_in_only_the_code(tmp_path):
     idp = provider(tmp_path)
     assert idp.token == "482913"
-    assert idp.login_handler_class is g.AccessCodeLoginHandler
+    assert idp.login_handler_class is access_module.AccessCodeLoginHandler
     assert run(idp.log_in(FakeHandler(code="482 913"))) is not None
     assert run(idp.log_in(FakeHandler(code="111111"))) is None
     assert run(idp.log_in(FakeHandler())) is None
@@ -104,7 +109,7 @@ def test_guessing_is_slowed_down_per_device_and_a_device_can_be_limited(tmp_path
     assert run(idp.check("482913", "10.0.0.9")) is True
     assert waits[-1] == 8.0
     # a device that keeps guessing reaches its own limit and waits out the window
-    for i in range(g.AttemptLimiter().per_device):
+    for i in range(access_module.AttemptLimiter().per_device):
         run(idp.check(f"{100 + i:06d}", "10.0.0.66"))
     assert run(idp.check("482913", "10.0.0.66")) is None
     now[0] += 601
@@ -126,7 +131,7 @@ def test_ten_devices_typing_wrong_codes_never_keep_out_the_right_code(tmp_path):
 
 def test_tries_sent_all_at_once_from_one_device_queue_one_behind_the_other():
     now = [0.0]
-    limiter = g.AttemptLimiter(free=1, longest=30, clock=lambda: now[0])
+    limiter = access_module.AttemptLimiter(free=1, longest=30, clock=lambda: now[0])
     limiter.failed("a")  # one wrong code: two seconds between tries now
     first, second, third = (limiter.wait_before_try("a") for _ in range(3))
     assert first == 2.0 and second > first and third > second
@@ -135,15 +140,15 @@ def test_tries_sent_all_at_once_from_one_device_queue_one_behind_the_other():
 
 def test_a_missing_code_file_refuses_to_start(tmp_path):
     with pytest.raises(ValueError):
-        g.AccessCodeIdentityProvider(code_file="")
+        access_module.AccessCodeIdentityProvider(code_file="")
     empty = tmp_path / "empty"
     empty.write_text("")
     with pytest.raises(ValueError):
-        g.AccessCodeIdentityProvider(code_file=str(empty))
+        access_module.AccessCodeIdentityProvider(code_file=str(empty))
 
 
 def test_the_group_notebook_adds_the_pulse_and_no_links_away():
-    nb = g.group_notebook(1)
+    nb = group_notebooks.group_notebook(1)
     ids = [c.id for c in nb.cells]
     assert ids.index("pulse") == ids.index("who") + 1
     assert "Pulse(1)" in nb.cells[ids.index("pulse")].source
@@ -153,14 +158,14 @@ def test_the_group_notebook_adds_the_pulse_and_no_links_away():
 
 
 def test_every_group_page_ends_with_a_way_to_take_answers_home(journal_file, monkeypatch):
-    nb = g.group_notebook(3)
+    nb = group_notebooks.group_notebook(3)
     ids = [c.id for c in nb.cells]
     assert ids.index("journal-tools") == ids.index("footer") - 1
     from IPython.display import display  # noqa: F401 - the cell displays through it
 
     from widgets import ModulePage
     shown = []
-    monkeypatch.setattr("widgets.page.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr("widgets.kit.page.display", lambda obj: shown.append(obj))
     page = ModulePage(3, journal_path=str(journal_file))
     page.journal_tools()
     assert [type(x).__name__ for x in shown] == ["JournalTools"]
@@ -180,12 +185,12 @@ def test_participant_command_binds_localhost_unless_asked(tmp_path):
 def test_the_facilitator_dashboard_server_ends_kernels_of_closed_tabs_too():
     cmd = g.facilitator_command(8867)
     assert "--Voila.ip=127.0.0.1" in cmd and "--Voila.port_retries=0" in cmd
-    assert f"--MappingKernelManager.cull_idle_timeout={g.CULL_IDLE_TIMEOUT}" in cmd
+    assert f"--MappingKernelManager.cull_idle_timeout={kernels.CULL_IDLE_TIMEOUT}" in cmd
     assert "--MappingKernelManager.cull_connected=False" in cmd
     # its pages get the _xsrf cookie, so a closing tab's own end-this-kernel request is accepted
-    assert "--Voila.identity_provider_class=widgets.group.DashboardIdentityProvider" in cmd
-    assert issubclass(g.DashboardIdentityProvider, g.XsrfCookieMixin)
-    assert issubclass(g.AccessCodeIdentityProvider, g.XsrfCookieMixin)
+    assert "--Voila.identity_provider_class=widgets.group.access.DashboardIdentityProvider" in cmd
+    assert issubclass(access_module.DashboardIdentityProvider, access_module.XsrfCookieMixin)
+    assert issubclass(access_module.AccessCodeIdentityProvider, access_module.XsrfCookieMixin)
 
 
 def test_a_busy_port_is_seen_and_the_next_free_pair_is_chosen():
@@ -222,7 +227,7 @@ def test_a_crashed_session_s_processes_are_found_and_ended(group_dir, tmp_path):
         (group_dir / "session" / "access-code").write_text("123456")
         kind, info = g.leftover_session()
         assert kind == "crashed" and info["session"] == "old1"
-        assert left.pid in g.session_processes(folder=group_dir)
+        assert left.pid in processes.session_processes(folder=group_dir)
         g.end_leftover_session()
         assert left.wait(timeout=15) is not None
         assert not (group_dir / "session.json").exists()
@@ -259,23 +264,23 @@ def test_cli_sends_module_to_the_group_server(monkeypatch):
     from widgets import cli
 
     called = {}
-    monkeypatch.setattr(g, "serve_group", lambda *a: called.setdefault("args", a) and 0)
+    monkeypatch.setattr(cli, "serve_group", lambda *a: called.setdefault("args", a) and 0)
     cli.main(["serve", "--module", "1", "--group", "12", "--network", "--port", "9000"])
     assert called["args"] == (1, 12, True, 9000)
     assert cli.main(["serve", "--network"]) == 2
 
 
 def test_qr_codes_are_local_and_carry_the_address():
-    uri = g.qr_svg_data_uri("http://127.0.0.1:8866/?code=482913")
+    uri = qr.qr_svg_data_uri("http://127.0.0.1:8866/?code=482913")
     assert uri.startswith("data:image/svg+xml;base64,")
-    text = g.qr_terminal("http://127.0.0.1:8866/?code=482913", color=False)
+    text = qr.qr_terminal("http://127.0.0.1:8866/?code=482913", color=False)
     assert len(text.splitlines()) > 10
 
 
 # -- browser storage that tells the truth ------------------------------------------------
 
 def test_a_refused_browser_write_is_reported_kept_in_memory_and_tried_again():
-    from widgets.browser_journal import BrowserJournal
+    from widgets.storage.browser import BrowserJournal
 
     journal = BrowserJournal()
     heard = []
@@ -314,9 +319,9 @@ def test_a_card_says_not_stored_instead_of_saved_while_the_browser_refuses(monke
 def test_pages_on_the_facilitator_s_laptop_say_exactly_what_its_browser_keeps(monkeypatch):
     from IPython.display import HTML  # noqa: F401
 
-    from widgets import browser_journal as bj
+    from widgets.storage import browser as bj
 
-    nb = g.group_notebook(4)
+    nb = group_notebooks.group_notebook(4)
     ids = [c.id for c in nb.cells]
     assert ids.index("storage-note") == ids.index("page") + 1
     shown = []
@@ -335,15 +340,15 @@ def test_pages_on_the_facilitator_s_laptop_say_exactly_what_its_browser_keeps(mo
 # -- the pulse --------------------------------------------------------------------------
 
 def test_polls_take_their_options_from_the_module():
-    energy, comfort, nxt = p.polls(1)
+    energy, comfort, nxt = pulse_store.polls(1)
     assert energy.options == ("1", "2", "3", "4", "5") and comfort.options == energy.options
     titles = [b["title"] for b in curriculum.module(1).exercises if b["type"] not in ("resources", "journal")]
     assert list(nxt.options) == titles
 
 
 def test_counts_stay_hidden_below_three_answers(group_dir):
-    store = p.PulseStore()
-    energy = p.polls(1)[0]
+    store = pulse_store.PulseStore()
+    energy = pulse_store.polls(1)[0]
     store.answer(energy.id, "4")
     store.answer(energy.id, "4")
     assert store.results(energy) is None
@@ -354,8 +359,8 @@ def test_counts_stay_hidden_below_three_answers(group_dir):
 
 
 def test_answering_again_on_one_page_moves_the_vote(group_dir):
-    store = p.PulseStore()
-    energy = p.polls(1)[0]
+    store = pulse_store.PulseStore()
+    energy = pulse_store.polls(1)[0]
     card = p.PollCard(energy, store)
     others = [p.PollCard(energy, store) for _ in range(2)]
     for other in others:
@@ -369,8 +374,8 @@ def test_answering_again_on_one_page_moves_the_vote(group_dir):
 
 
 def test_reset_clears_and_old_answers_do_not_go_negative(group_dir):
-    store = p.PulseStore()
-    energy = p.polls(1)[0]
+    store = pulse_store.PulseStore()
+    energy = pulse_store.polls(1)[0]
     cards = [p.PollCard(energy, store) for _ in range(3)]
     for c in cards:
         c.choose("4")
@@ -387,7 +392,7 @@ def test_reset_clears_and_old_answers_do_not_go_negative(group_dir):
 
 
 def test_the_pulse_file_holds_only_anonymous_counts(group_dir):
-    store = p.PulseStore()
+    store = pulse_store.PulseStore()
     assert store.path == group_dir / "pulse.sqlite3"
     for option in ("1", "5", "3", "3"):
         store.answer("m1.energy", option)
@@ -413,14 +418,15 @@ def test_the_participant_pulse_shows_three_polls(group_dir):
     pulse = p.Pulse(1, refresh_seconds=0)
     assert [c.poll.id for c in pulse.cards] == ["m1.energy", "m1.comfort", "m1.next"]
     pulse.card("m1.comfort").choose("5")
-    assert p.PulseStore().counts("m1.comfort") == {"5": 1}
+    assert pulse_store.PulseStore().counts("m1.comfort") == {"5": 1}
     assert "counted" in pulse.card("m1.comfort").status.value
 
 
 def test_facilitator_dashboard_notebook_is_thin(tmp_path, group_dir):
-    from widgets import facilitator_dashboard as fd
+    from widgets.authoring import group_notebooks as group_notebooks_module
+    from widgets.group import dashboard as fd
 
-    path = fd.write_notebook(tmp_path / "dashboard.ipynb")
+    path = group_notebooks_module.write_notebook(tmp_path / "dashboard.ipynb")
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -438,8 +444,8 @@ def test_facilitator_dashboard_notebook_is_thin(tmp_path, group_dir):
 
 
 def test_shown_totals_move_on_only_in_steps_of_three_so_no_single_choice_shows(group_dir):
-    store = p.PulseStore()
-    energy = p.polls(1)[0]
+    store = pulse_store.PulseStore()
+    energy = pulse_store.polls(1)[0]
     for option in ("4", "4", "2"):
         store.answer(energy.id, option)
     assert store.results(energy) == {"1": 0, "2": 1, "3": 0, "4": 2, "5": 0}
@@ -455,13 +461,13 @@ def test_a_reloaded_page_moves_its_vote_instead_of_adding_one(group_dir):
     first = p.Pulse(1, refresh_seconds=0)
     first.card("m1.energy").choose("4")
     kept = first.memory.to_browser  # what the browser keeps
-    assert p.PulseStore().counts("m1.energy") == {"4": 1}
+    assert pulse_store.PulseStore().counts("m1.energy") == {"4": 1}
     again = p.Pulse(1, refresh_seconds=0)  # the same browser, after a reload
     again.memory.from_browser = kept
     assert again.card("m1.energy").chosen == "4"
-    assert p.PulseStore().counts("m1.energy") == {"4": 1}
+    assert pulse_store.PulseStore().counts("m1.energy") == {"4": 1}
     again.card("m1.energy").choose("2")
-    assert p.PulseStore().counts("m1.energy") == {"2": 1}
+    assert pulse_store.PulseStore().counts("m1.energy") == {"2": 1}
 
 
 def test_ready_is_said_only_when_the_pool_is_full_and_otherwise_how_many_are(group_dir, tmp_path, capsys):
@@ -507,7 +513,7 @@ def test_ready_is_said_only_when_the_pool_is_full_and_otherwise_how_many_are(gro
             self.stopped = True
 
     session = SlowPool()
-    g._run(session, network=False, log_file=tmp_path / "group.log")
+    serve_module._run(session, network=False, log_file=tmp_path / "group.log")
     out = capsys.readouterr().out
     assert " ready." not in out
     assert "Only 1 of 3 pages are ready" in out and "The session works" in out

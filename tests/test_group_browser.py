@@ -1,7 +1,7 @@
 """A group session in Chromium: access code, several participants at once, the pulse, culling.
 
 The server is started the way ``closer-again serve --module 1 --group N`` starts
-it (widgets.group.GroupSession), with short cull timeouts so a closed page's
+it (widgets.group.session.GroupSession), with short cull timeouts so a closed page's
 kernel ends within seconds instead of a minute and a half.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from widgets import group as g
+from widgets.group import session as g
 
 pytestmark = pytest.mark.browser
 CODE = "482913"

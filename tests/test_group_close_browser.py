@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from widgets import group as g
+from widgets.group import processes
+from widgets.group import session as g
 
 pytestmark = pytest.mark.browser
 CODE = "370518"
@@ -48,7 +49,7 @@ def count_settles(count, target: int, timeout: float) -> int:
 
 def memory(session) -> float:
     pids = [session.participants.pid, *session.kernels()]
-    return sum(g.rss_mb(p) for p in pids)
+    return sum(processes.rss_mb(p) for p in pids)
 
 
 def open_page(visit, url: str):
@@ -79,7 +80,7 @@ def test_closing_participant_pages_ends_their_kernels_and_memory_stays_flat(sess
 
 def test_closing_the_facilitator_dashboard_ends_its_kernel(session, visit):
     def dashboard_kernels() -> int:
-        return len(g.kernel_pids(session.facilitator.pid))
+        return len(processes.kernel_pids(session.facilitator.pid))
 
     # starting the dashboard server started no kernel (its readiness check asks for no page)
     assert dashboard_kernels() == 0

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from widgets import group as g
+from widgets.group import processes
+from widgets.group import session as g
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser  # slow: real servers and kernels
@@ -128,14 +129,14 @@ def room(tmp_path):
     for term in started:
         term.close()
     # whatever a failed test left behind
-    g.end_processes(g.session_processes(folder=tmp_path / "group"), grace=2)
+    processes.end_processes(processes.session_processes(folder=tmp_path / "group"), grace=2)
 
 
 def left_running(folder: Path, timeout: float = 10) -> list[int]:
     """Processes of any session of this group folder still running (polled: zombies are being reaped)."""
     deadline = time.monotonic() + timeout
     while True:
-        pids = [p for p in g.session_processes(folder=folder) if _alive(p)]
+        pids = [p for p in processes.session_processes(folder=folder) if _alive(p)]
         if not pids or time.monotonic() > deadline:
             return pids
         time.sleep(0.2)
@@ -168,9 +169,9 @@ def test_ctrl_c_at_any_moment_ends_every_server_and_kernel(room, moment):
         assert term.wait_for("pages ready", 120), term.output
         # servers up, warm kernels starting: the moment the issue saw leave everything running
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not g.session_processes(folder=folder):
+        while time.monotonic() < deadline and not processes.session_processes(folder=folder):
             time.sleep(0.2)
-        assert g.session_processes(folder=folder)
+        assert processes.session_processes(folder=folder)
         assert " ready." not in term.output
     else:
         assert term.wait_for(r"Press Ctrl\+C here to end the session", 300), term.output
@@ -224,7 +225,7 @@ def test_a_session_left_by_a_crash_is_found_and_ended(room):
     # the window is killed outright: no clean-up runs, servers and kernels are left behind
     os.killpg(first.proc.pid, signal.SIGKILL)
     first.wait(10)
-    assert g.session_processes(folder=folder)
+    assert processes.session_processes(folder=folder)
     assert (folder / "session.json").exists()
 
     second = serve(port, group=1)

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import Dashboard
 
 SENTINEL = "sentinel-never-on-the-laptop-93"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 
 from widgets import curriculum
+from widgets.authoring.handbook import handbook_html, timed_plan_html
 from widgets.cli import main as cli_main
-from widgets.handbook import handbook_html, timed_plan_html
 
 
 def test_timed_plan_runs_from_zero_to_the_stated_length():
@@ -57,7 +57,7 @@ def test_handbook_prints_the_guide_pages_and_links_them_within_itself():
 
 
 def test_handbook_shows_raw_html_in_notes_as_text(monkeypatch, tmp_path):
-    from widgets import handbook
+    from widgets.authoring import handbook
 
     notes = tmp_path / "facilitator"
     notes.mkdir()

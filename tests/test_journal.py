@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from widgets import journal as jr
-from widgets.journal import Journal, JournalError
+from widgets.storage import journal as jr
+from widgets.storage.journal import Journal, JournalError
 
 
 def mode(path) -> int:
@@ -23,7 +23,7 @@ def test_answer_is_saved_at_once_and_survives_a_new_process(journal_file):
     # a separate process (as after a kernel restart) reads it back
     out = subprocess.run(
         [sys.executable, "-c",
-         "import sys; from widgets.journal import Journal; "
+         "import sys; from widgets.storage.journal import Journal; "
          "print(Journal(sys.argv[1]).partner('a').get('m01/hopes/why_here'))", str(journal_file)],
         capture_output=True, text=True, check=True,
     )
@@ -32,7 +32,7 @@ def test_answer_is_saved_at_once_and_survives_a_new_process(journal_file):
 
 def test_answer_survives_a_killed_writer(journal_file):
     code = (
-        "import os, sys; from widgets.journal import Journal; "
+        "import os, sys; from widgets.storage.journal import Journal; "
         "Journal(sys.argv[1]).partner('a').put('k', 'kept'); os._exit(9)"
     )
     subprocess.run([sys.executable, "-c", code, str(journal_file)], check=False)

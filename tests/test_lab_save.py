@@ -9,8 +9,8 @@ import urllib.request
 
 import nbformat
 import pytest
-
 from conftest import ROOT, free_port
+
 from widgets.cli import lab_command, server_env
 
 SENTINEL = "SENTINEL-lab-answer-41"

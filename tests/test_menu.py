@@ -7,9 +7,21 @@ import json
 import pytest
 
 from widgets import ModulePage
-from widgets.journal import Journal
-from widgets.menu import (MAYBE, NO, NOT_NOW, YES, PrivateAnswers, PrivateMenu, Reveal, WrongPassphrase, find_matches,
-                          lock, menu_items, unlock)
+from widgets.exercises.menu import (
+    MAYBE,
+    NO,
+    NOT_NOW,
+    YES,
+    PrivateAnswers,
+    PrivateMenu,
+    Reveal,
+    WrongPassphrase,
+    find_matches,
+    lock,
+    menu_items,
+    unlock,
+)
+from widgets.storage.journal import Journal
 
 RATINGS = [YES, MAYBE, NOT_NOW, NO, None]
 MENU_SPEC = {"kind": "exercise", "id": "menu", "type": "menu", "scope": "private", "title": "Our menu",
@@ -44,7 +56,7 @@ def test_two_people_who_both_want_to_give_are_not_a_match():
 
 
 def test_a_pair_match_reads_as_who_gives_to_whom_with_names_escaped():
-    from widgets.menu import match_text
+    from widgets.exercises.menu import match_text
 
     names = {"a": "Sam", "b": "<b>Alex</b>"}
     assert match_text("oral_giving@b", {}, PAIRS, names) == "<b>Alex</b> gives Sam oral sex"  # escaped where shown

@@ -11,10 +11,10 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
-
 from nbval_expected import write_copies
+
 from widgets import curriculum
-from widgets.journal import Journal
+from widgets.storage.journal import Journal
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

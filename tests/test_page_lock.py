@@ -8,7 +8,7 @@ import pytest
 from ipywidgets.widgets.widget import _instances
 
 from widgets import ModulePage, curriculum
-from widgets.journal import JournalError, LockedView
+from widgets.storage.journal import JournalError, LockedView
 
 SECRET = "Sentinel-Boundary-Words"
 PASSPHRASE = "our quiet garden"

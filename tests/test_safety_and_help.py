@@ -21,9 +21,9 @@ import pytest
 import textstat
 
 from widgets import ModulePage, curriculum
-from widgets.fields import TextField
-from widgets.page import resources_html
-from widgets.safety import signals_risk
+from widgets.exercises.safety import signals_risk
+from widgets.kit.fields import TextField
+from widgets.kit.help import resources_html
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES_FILE = ROOT / "widgets" / "content" / "resources.toml"

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from widgets import ModulePage, build, curriculum
-from widgets.activities import Cards
+from widgets import ModulePage, curriculum
+from widgets.authoring import build
+from widgets.authoring import plan as plan_module
+from widgets.exercises.activities import Cards
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = curriculum.modules()
@@ -226,7 +228,7 @@ def test_module_2_page_lists_the_shared_rules_sources_too(journal_file):
 @pytest.mark.parametrize("mod", MODULES, ids=ids)
 def test_facilitator_notes_carry_the_same_sources(mod):
     notes = (ROOT / "facilitator" / f"{mod.number:02d}_{mod.slug}.md").read_text(encoding="utf-8")
-    plan = notes.split(build.PLAN_START, 1)[1].split(build.PLAN_END, 1)[0]
+    plan = notes.split(plan_module.PLAN_START, 1)[1].split(plan_module.PLAN_END, 1)[0]
     assert "## Where this comes from" in plan
     for source in curriculum.page_sources(mod):
         assert source["title"] in plan

@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from widgets.journal import SCHEMA_VERSION, Journal, JournalError, LockedView, PartnerView
-from widgets.space_lock import WrongPassphrase
+from widgets.storage.journal import SCHEMA_VERSION, Journal, JournalError, LockedView, PartnerView
+from widgets.storage.space_lock import WrongPassphrase
 
 SECRET = "Sentinel-ALEX-private-words"
 PASSPHRASE = "correct horse battery"

@@ -10,8 +10,8 @@ import pytest
 import textstat
 
 from widgets import ModulePage, curriculum
-from widgets.journal import Journal
-from widgets.menu import YES, PrivateAnswers, PrivateMenu, Reveal, menu_items
+from widgets.exercises.menu import YES, PrivateAnswers, PrivateMenu, Reveal, menu_items
+from widgets.storage.journal import Journal
 
 MODULES = curriculum.modules()
 MENU = curriculum.data("menu")

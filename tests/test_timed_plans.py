@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from widgets import build, curriculum
-from widgets.handbook import handbook_html, timed_plan_markdown
+from widgets import curriculum
+from widgets.authoring import build
+from widgets.authoring import plan as plan_module
+from widgets.authoring.handbook import handbook_html
+from widgets.authoring.plan import plan_markdown, timed_plan_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = curriculum.modules()
@@ -89,7 +92,7 @@ def test_an_exercise_in_two_segments_is_refused(tmp_path):
 @pytest.mark.parametrize("mod", MODULES, ids=ids)
 def test_the_plan_in_the_notes_names_each_exercise_in_its_segments_row(mod):
     plan = section(notes_of(mod), "## Timed plan")
-    assert plan.strip() in build.plan_markdown(mod), "run: python -m widgets.build"
+    assert plan.strip() in plan_module.plan_markdown(mod), "run: python -m widgets.authoring.build"
     rows = {line.split("|")[2].strip(): line for line in plan.splitlines() if re.match(r"\| \d+:\d\d", line)}
     for seg in mod.segments:
         row = rows[seg.title.replace("|", "\\|")]

@@ -8,8 +8,8 @@ import ipywidgets as w
 import pytest
 
 from widgets import ModulePage, curriculum
-from widgets.fields import MultiChoiceField, ScaleField, SingleChoiceField, TextField, make_field
-from widgets.journal import Journal
+from widgets.kit.fields import MultiChoiceField, ScaleField, SingleChoiceField, TextField, make_field
+from widgets.storage.journal import Journal
 
 
 @pytest.fixture
@@ -179,7 +179,7 @@ def test_progress_counts_visited_exercises_without_pressure(page):
 
 
 def test_a_failed_save_keeps_the_answer_and_retry_saves_it(page, journal_file, monkeypatch):
-    from widgets.journal import JournalError, PartnerView
+    from widgets.storage.journal import JournalError, PartnerView
 
     hopes = page.exercise("hopes")
     page.picker.choose("a")
@@ -452,7 +452,7 @@ def _all_widgets(root):
 
 
 def test_a_section_opens_and_closes_with_a_real_button():
-    from widgets.disclosure import Disclosure
+    from widgets.kit.disclosure import Disclosure
 
     inside = w.HTML("inside")
     section = Disclosure("Words", [inside])
@@ -481,7 +481,7 @@ def test_a_busy_journal_never_leaves_my_answers_on_screen_for_my_partner(page, j
 
 
 def test_the_page_stays_with_me_while_my_answer_is_not_saved(page, journal_file, monkeypatch):
-    from widgets.journal import JournalError, PartnerView
+    from widgets.storage.journal import JournalError, PartnerView
 
     form = page.exercise("hopes")
     page.picker.choose("a")

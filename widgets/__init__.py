@@ -2,12 +2,11 @@
 
 Notebooks stay thin: they make a :class:`ModulePage` and display its parts.
 Content (texts, prompts, lists) lives in ``widgets/content``; answers live in
-the private journal (:mod:`widgets.journal`).
+the private journal (:mod:`widgets.storage.journal`).
 """
-from . import (activities, agreement, checkin, journal_panel, menu, progress, safety,  # noqa: F401
-               selfcheck)  # (each registers its exercise types)
-from .landing import landing_html, show_landing
-from .page import ModulePage
+from . import exercises  # noqa: F401 - importing it registers every exercise type
+from .kit.landing import landing_html, show_landing
+from .kit.page import ModulePage
 
 __all__ = ["ModulePage", "landing_html", "show_landing"]
 __version__ = "0.1.0"

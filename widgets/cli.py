@@ -19,13 +19,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import build, paths
+from . import locations
+from .authoring import build
+from .authoring.handbook import write_handbook
+from .group.serve import serve_group
+from .storage import paths
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = locations.ROOT
 NOTEBOOKS = ROOT / "notebooks"
 SERVER_CONFIG = ROOT / "jupyter_server_config.py"
 #: our Voila template lives in the package; Jupyter finds it through JUPYTER_PATH
-SHARE = Path(__file__).resolve().parent / "share"
+SHARE = locations.SHARE
 
 
 def server_env() -> dict[str, str]:
@@ -61,7 +65,6 @@ def landing_url(port: int, host: str = "127.0.0.1") -> str:
 
 def serve(args) -> int:
     if args.module is not None:
-        from .group import serve_group
 
         return serve_group(args.module, args.group or 20, args.network, args.port)
     if args.network or args.group is not None:
@@ -103,7 +106,6 @@ def lab(args) -> int:
 
 
 def guide(args) -> int:
-    from .handbook import write_handbook
 
     path = write_handbook(args.out)
     print(f"The facilitator handbook is ready: {path}\nOpen it in a browser and print it, or save it as PDF.")

@@ -14,7 +14,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
+from . import locations
+
+CONTENT_DIR = locations.CONTENT
 MODULES_DIR = CONTENT_DIR / "modules"
 
 REQUIRED_KEYS = (

@@ -11,7 +11,7 @@ import os
 import traceback
 from typing import Callable
 
-from . import paths
+from .storage import paths
 
 log = logging.getLogger("closer_again")
 KIND_ERROR = (

@@ -1,7 +1,7 @@
 """Write the notebooks in ``notebooks/`` from the content files.
 
-    python -m widgets.build          # rewrite every notebook
-    python -m widgets.build --check  # exit 1 if a notebook differs from its content
+    python -m widgets.authoring.build          # rewrite every notebook
+    python -m widgets.authoring.build --check  # exit 1 if a notebook differs from its content
 
 Notebooks are thin: a tagged ``parameters`` cell, one line per part, and the
 module's prose as Markdown cells. Cell ids are stable, and no outputs are kept.
@@ -17,12 +17,11 @@ from pathlib import Path
 
 import nbformat
 
-from . import curriculum
+from .. import curriculum, locations
+from .plan import notes_with_plan
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = locations.NOTEBOOKS
 FACILITATOR = NOTEBOOKS.parent / "facilitator"
-PLAN_START = "<!-- timed plan: written by `python -m widgets.build` from the module's .toml file; edit that, not this -->"
-PLAN_END = "<!-- end of timed plan -->"
 LANDING = "00_start_here.ipynb"
 
 PARAMETERS = '''# Parameters: change them here, or pass them with papermill -p NAME VALUE.
@@ -90,32 +89,6 @@ def landing_notebook() -> nbformat.NotebookNode:
     return nb
 
 
-def plan_markdown(module: curriculum.Module) -> str:
-    """The block at the top of a module's facilitator notes: summary, objectives, timed plan, key points,
-    and where the module's medical facts come from."""
-    from .handbook import timed_plan_markdown
-    from .sources import page_sources_markdown
-
-    return "\n".join([
-        PLAN_START, "", f"**{module.summary}**", "",
-        "## Objectives", "", *[f"- {o}" for o in module.objectives], "",
-        "## Timed plan", "", timed_plan_markdown(module), "",
-        "## Key points", "", *[f"- {k}" for k in module.key_points], "",
-        *page_sources_markdown(module), "", PLAN_END,
-    ])
-
-
-def notes_with_plan(text: str, module: curriculum.Module) -> str:
-    """The facilitator notes with their timed plan block written anew (added after the title paragraph)."""
-    block = plan_markdown(module)
-    if PLAN_START in text and PLAN_END in text:
-        head, rest = text.split(PLAN_START, 1)
-        return head + block + rest.split(PLAN_END, 1)[1]
-    at = text.find("\n## ")
-    at = len(text) if at < 0 else at + 1
-    return text[:at] + block + "\n\n" + text[at:]
-
-
 def expected_notes() -> dict[Path, str]:
     """Facilitator notes file -> its text with the current timed plan (only for notes that exist)."""
     out = {}
@@ -153,7 +126,7 @@ def main(argv: list[str]) -> int:
     extra = [p.name for p in NOTEBOOKS.glob("*.ipynb") if p.name not in known]
     if check:
         for name in stale:
-            print(f"{name} differs from its content file: run python -m widgets.build")
+            print(f"{name} differs from its content file: run python -m widgets.authoring.build")
         for name in extra:
             print(f"{name} has no content file")
         return 1 if stale or extra else 0

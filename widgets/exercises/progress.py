@@ -12,10 +12,10 @@ import io
 
 import ipywidgets as w
 
-from . import curriculum
+from .. import curriculum
+from ..errors import kindly
+from ..kit.exercise import Exercise, register
 from .checkin import chart_measures, checkin_history
-from .errors import kindly
-from .exercise import Exercise, register
 
 WEEKS = 8
 

@@ -13,10 +13,10 @@ import html
 import ipywidgets as w
 import traitlets
 
-from . import curriculum
-from .errors import kindly
+from .. import curriculum
+from ..errors import kindly
+from ..storage.journal import JournalError
 from .fields import Field, make_field
-from .journal import JournalError
 
 SKIPPED = "_skipped"
 

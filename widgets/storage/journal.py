@@ -28,8 +28,20 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import paths
-from .space_lock import (MIN_PASSPHRASE, DamagedVault, OpenVault, WrongPassphrase, derive_key, empty_contents,
-                         long_enough, new_header, new_stamp, seal, unseal, vault_purpose)
+from .space_lock import (
+    MIN_PASSPHRASE,
+    DamagedVault,
+    OpenVault,
+    WrongPassphrase,
+    derive_key,
+    empty_contents,
+    long_enough,
+    new_header,
+    new_stamp,
+    seal,
+    unseal,
+    vault_purpose,
+)
 
 SCHEMA_VERSION = 4
 EXPORT_FORMAT = "closer-again-journal"

@@ -21,10 +21,10 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
-from . import curriculum
+from .. import curriculum
+from ..storage.journal import JournalError
+from ..storage.space_lock import MIN_PASSPHRASE
 from .disclosure import Disclosure
-from .journal import JournalError
-from .space_lock import MIN_PASSPHRASE
 
 _WATCH_ESM = """
 function render({ model, el }) {

@@ -14,10 +14,10 @@ import json
 
 import ipywidgets as w
 
-from . import curriculum
-from .errors import kindly
-from .exercise import Exercise, register
-from .journal import PARTNER_SLOTS, JournalError
+from .. import curriculum
+from ..errors import kindly
+from ..kit.exercise import Exercise, register
+from ..storage.journal import PARTNER_SLOTS, JournalError
 
 MAX_IMPORT_BYTES = 20_000_000
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from . import curriculum
+from .. import curriculum
 
 
 def label(key: str) -> str:

@@ -12,12 +12,13 @@ import html
 
 import ipywidgets as w
 
-from . import curriculum
-from .exercise import Exercise, register
-from .fields import SingleChoiceField, TextField, make_field
-from .sources import card_sources_html, label as source_label
-from .ticking import start_in_background
-from .widget_tree import close_trees
+from .. import curriculum
+from ..kit.exercise import Exercise, register
+from ..kit.fields import SingleChoiceField, TextField, make_field
+from ..kit.sources import card_sources_html
+from ..kit.sources import label as source_label
+from ..kit.ticking import start_in_background
+from ..kit.widget_tree import close_trees
 
 MAX_OWN_ITEM = 200
 

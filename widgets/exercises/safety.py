@@ -6,10 +6,10 @@ import html
 import ipywidgets as w
 import traitlets
 
-from . import curriculum
-from .exercise import Exercise, register
-from .fields import SingleChoiceField
-from .page import resources_html
+from .. import curriculum
+from ..kit.exercise import Exercise, register
+from ..kit.fields import SingleChoiceField
+from ..kit.help import resources_html
 
 
 def signals_risk(answers: dict[str, str | None]) -> bool:

@@ -14,7 +14,7 @@ import html
 import ipywidgets as w
 import traitlets
 
-from . import curriculum
+from .. import curriculum
 
 
 def _label(text: str) -> w.HTML:

@@ -13,10 +13,10 @@ import io
 
 import ipywidgets as w
 
-from . import curriculum
-from .errors import kindly
-from .exercise import Exercise, register
-from .fields import ScaleField, TextField
+from .. import curriculum
+from ..errors import kindly
+from ..kit.exercise import Exercise, register
+from ..kit.fields import ScaleField, TextField
 
 CHECKIN_PREFIX = "m01/checkin/"
 CHART_DAYS = 28

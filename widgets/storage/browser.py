@@ -28,6 +28,7 @@ from pathlib import Path
 import anywidget
 import traitlets
 
+from .. import curriculum
 from .journal import Journal
 
 STORAGE_PREFIX = "closer-again-journal-v1"
@@ -94,7 +95,6 @@ def show_storage_note() -> None:
 
         from IPython.display import HTML, display
 
-        from . import curriculum
 
         display(HTML(f'<p class="ca-note ca-laptop-note">{html.escape(curriculum.text("group.laptop_note"))}</p>'))
 

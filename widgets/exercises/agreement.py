@@ -18,9 +18,10 @@ import zoneinfo
 import ipywidgets as w
 from icalendar import Alarm, Calendar, Event
 
-from . import curriculum
-from .exercise import Exercise, register
-from .journal import JournalError
+from .. import curriculum
+from ..kit.exercise import Exercise, register
+from ..kit.help import country_code
+from ..storage.journal import JournalError
 from .journal_panel import download_link
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -269,7 +270,6 @@ def calendar_ics(rhythm: dict, revisit: str | None, today: _dt.date, uid_seed: s
 
 
 def default_timezone(country: str = "") -> str:
-    from .page import country_code
 
     code = country_code(country)
     return curriculum.data("resources")["countries"][code].get("timezone", "UTC")

@@ -12,9 +12,9 @@ import html
 
 import ipywidgets as w
 
-from . import curriculum
-from .exercise import Exercise, register
-from .fields import ScaleField
+from .. import curriculum
+from ..kit.exercise import Exercise, register
+from ..kit.fields import ScaleField
 
 PREFIX = "selfcheck/"
 MOMENTS = ("start", "end")

@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import html
-from pathlib import Path
 
 import ipywidgets as w
 import mistune
-import nbformat
 from IPython.display import HTML, display
 
-from . import curriculum, style
+from .. import curriculum, locations
+from ..authoring.group_notebooks import write_notebook
+from ..kit import style
+from ..kit.ticking import start_in_background
+from .access import pretty_code
 from .pulse import PulseResults
-from .ticking import start_in_background
+from .qr import qr_svg_data_uri
+from .session import read_session
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "facilitator" / "dashboard.ipynb"
+ROOT = locations.ROOT
 
 
 def ground_rules_html() -> str:
@@ -141,7 +143,6 @@ class FacilitatorDashboard:
     """The parts of the dashboard, each displayed by one line of the notebook."""
 
     def __init__(self, module: int = 0):
-        from .group import read_session
 
         self.session = read_session()
         number = int(module or self.session.get("module") or curriculum.modules()[0].number)
@@ -156,7 +157,6 @@ class FacilitatorDashboard:
                      "<p>This page is for you, on this computer. Participants never see it.</p></header>"))
 
     def join_html(self) -> str:
-        from .group import pretty_code, qr_svg_data_uri
 
         url, code = self.session.get("url"), self.session.get("code")
         if not url:
@@ -184,39 +184,6 @@ class FacilitatorDashboard:
 
     def show_pulse(self) -> None:
         display(self.pulse)
-
-
-CELLS = [
-    ("parameters", 'module = 0  # 0: the module of the running group session', ["parameters"]),
-    ("dashboard", "from widgets.facilitator_dashboard import FacilitatorDashboard\n\n"
-                  "dashboard = FacilitatorDashboard(module)\ndashboard.header()", []),
-    ("join", "dashboard.join()", []),
-    ("agenda", "dashboard.show_agenda()", []),
-    ("ground-rules", "dashboard.ground_rules()", []),
-    ("pulse", "dashboard.show_pulse()", []),
-]
-
-
-def notebook() -> nbformat.NotebookNode:
-    from .build import KERNEL
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata.update(KERNEL)
-    nb.metadata["closer_again"] = {"facilitator": True}
-    for cell_id, source, tags in CELLS:
-        cell = nbformat.v4.new_code_cell(source)
-        cell.id = cell_id
-        if tags:
-            cell.metadata["tags"] = tags
-        nb.cells.append(cell)
-    return nb
-
-
-def write_notebook(path: Path = NOTEBOOK) -> Path:
-    """Write ``facilitator/dashboard.ipynb`` (for widgets.build to call)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook(), path)
-    return path
 
 
 if __name__ == "__main__":

@@ -7,9 +7,10 @@ The style sheet is plain CSS, loaded from this package: nothing from outside.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
-CSS_FILE = Path(__file__).resolve().parent / "static" / "closer-again.css"
+from .. import locations
+
+CSS_FILE = locations.STATIC / "closer-again.css"
 
 
 @functools.cache

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import mistune
 
-from . import curriculum
+from .. import curriculum, locations
+from .plan import PLAN_END, PLAN_START, timed_plan_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = locations.ROOT
 FACILITATOR = ROOT / "facilitator"
 # the guide pages, in the order the handbook prints them, and their anchors in it
 GUIDE_PAGES = (("README.md", "guide"), ("running_the_series.md", "running-the-series"),
                ("referral_map.md", "referral-map"))
-KIND_WORDS = {"teaching": "Teaching", "exercise": "Exercise", "discussion": "Discussion", "break": "Break"}
 
 PRINT_CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 12pt; line-height: 1.5; color: #1f2a30;
@@ -36,37 +36,6 @@ blockquote { border-left: 4px solid #1d5c63; margin-left: 0; padding-left: 1em; 
 nav ol { columns: 2; }
 @media print { a { color: inherit; text-decoration: none; } nav { page-break-after: always; } }
 """
-
-
-def clock(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def timed_plan_markdown(module: curriculum.Module) -> str:
-    """The module's timed plan as a Markdown table, clock times from the start of the session.
-
-    The one place the plan is laid out: the facilitator notes carry it as it is
-    (``widgets.build``), and the handbook renders it to HTML.
-    """
-    rows, start = [], 0
-    for seg in module.segments:
-        title = _cell(seg.title)
-        on_page = "; ".join(exercise_label(module, i) for i in seg.exercises)
-        rows.append(f"| {clock(start)}–{clock(start + seg.minutes)} | {title} | {KIND_WORDS[seg.kind]} | {seg.minutes} "
-                    f"| {on_page} |")
-        start += seg.minutes
-    totals = ", ".join(f"{KIND_WORDS[k].lower()} {v}" for k, v in module.minutes_by_kind().items())
-    return "\n".join(["| Time | Segment | Kind | Minutes | Exercises on the page |", "|---|---|---|---|---|", *rows,
-                      f"| | **Total** ({totals}) | | **{start}** | |"])
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")  # a bar would split the table cell
-
-
-def exercise_label(module: curriculum.Module, exercise_id: str) -> str:
-    """An exercise as the plan names it: its title as people see it, and its id as the notes name it."""
-    return f"{_cell(module.exercise(exercise_id)['title'])} (`{exercise_id}`)"
 
 
 def timed_plan_html(module: curriculum.Module) -> str:
@@ -100,7 +69,6 @@ def module_section(module: curriculum.Module) -> str:
     notes_file = FACILITATOR / f"{module.number:02d}_{module.slug}.md"
     notes = notes_file.read_text(encoding="utf-8") if notes_file.exists() else ""
     # the notes' own first heading repeats the module title; the plan block repeats what is drawn below
-    from .build import PLAN_END, PLAN_START
 
     if PLAN_START in notes and PLAN_END in notes:
         head, rest = notes.split(PLAN_START, 1)

@@ -25,13 +25,13 @@ import ipywidgets as w
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from . import curriculum
+from .. import curriculum
+from ..kit.disclosure import Disclosure
+from ..kit.exercise import Exercise, register
+from ..kit.fields import SingleChoiceField, TextField
+from ..storage.journal import JournalError, PartnerView
+from ..storage.space_lock import WrongPassphrase
 from .activities import too_long
-from .disclosure import Disclosure
-from .exercise import Exercise, register
-from .fields import SingleChoiceField, TextField
-from .journal import JournalError, PartnerView
-from .space_lock import WrongPassphrase
 
 PREFIX = "menu/"
 RATINGS = "menu/ratings"

@@ -3,22 +3,12 @@ from __future__ import annotations
 
 import html
 
-import ipywidgets as w
 from IPython.display import HTML, display
 
-from . import curriculum, style
-from .page import Toolbar
-
-
-class Links(w.HTML):
-    """Links that open in the same tab (HTML outputs would open a new tab for each)."""
-
-    def __init__(self, markup: str, label: str):
-        super().__init__(markup, layout=w.Layout(width="100%"))
-        self._label = label
-
-    def __repr__(self) -> str:
-        return f"<Closer Again: {self._label}>"
+from .. import curriculum
+from . import style
+from .help import Toolbar
+from .links import Links
 
 
 def module_list_html() -> str:
