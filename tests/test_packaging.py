@@ -13,17 +13,30 @@ def _requirement(line: str) -> tuple[str, str]:
     return name.lower().replace("_", "-"), bounds.replace(" ", "")
 
 
-def test_environment_yml_and_pyproject_declare_the_same_packages():
+#: PyPI name -> conda-forge name, where they differ (anaconda.org/conda-forge/python-tzdata,
+#: anaconda.org/conda-forge/playwright-python). Every other name is the same on both.
+CONDA_FORGE_NAMES = {"tzdata": "python-tzdata", "playwright": "playwright-python"}
+
+
+def _declared() -> list[str]:
+    """Everything pip installs for `.[test]` (which includes the hub extra), not the project itself."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = project["dependencies"] + project["optional-dependencies"]["test"]
-    from_pyproject = dict(_requirement(d) for d in declared)
+    extras = project["optional-dependencies"]
+    declared = project["dependencies"] + extras["hub"] + extras["test"]
+    return [d for d in declared if _requirement(d)[0] != project["name"]]
+
+
+def test_environment_yml_and_pyproject_declare_the_same_packages():
+    from_pyproject = {CONDA_FORGE_NAMES.get(name, name): bounds
+                      for name, bounds in (_requirement(d) for d in _declared())}
     yml = (ROOT / "environment.yml").read_text()
     dependencies = yml.split("dependencies:", 1)[1]
     listed = re.findall(r"^  - ([A-Za-z][^\n#]*)$", dependencies, flags=re.M)
-    from_conda = dict(_requirement(x) for x in listed if not x.startswith(("python", "pip")))
+    from_conda = dict(_requirement(x) for x in listed if _requirement(x)[0] not in ("python", "pip"))
     assert from_conda == from_pyproject
+    assert "python-tzdata" in from_conda and "playwright-python" in from_conda
     # time-zone data should always be the newest; everything else has an upper bound
-    bounded = {name: b for name, b in from_pyproject.items() if name != "tzdata"}
+    bounded = {name: b for name, b in from_pyproject.items() if name != "python-tzdata"}
     assert all("<" in bounds for bounds in bounded.values()), "every package needs an upper bound"
 
 
@@ -33,8 +46,7 @@ def test_constraints_pin_every_declared_package():
         for line in (ROOT / "constraints.txt").read_text().splitlines()
         if "==" in line
     )
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    for dep in project["dependencies"] + project["optional-dependencies"]["test"]:
+    for dep in _declared():
         assert _requirement(dep)[0] in pins, f"{dep} is not pinned in constraints.txt"
 
 
