@@ -36,7 +36,8 @@ def expected_outputs(nb: nbformat.NotebookNode) -> dict[str, list]:
     page = ModulePage.__new__(ModulePage)
     page.module = module
     outputs = {
-        "page": [_html(ModulePage.header_html(page)), _widget("<Closer Again: pause and help>")],
+        "page": [_html(ModulePage.header_html(page)), _widget("<Closer Again: pause and help>"),
+                 _widget("<Closer Again: page watch>")],
         "who": [_widget("<Closer Again: who is answering>")],
         "footer": [_html(ModulePage.footer_html(page)), _widget("<Closer Again: next module>")],
     }
