@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -192,6 +193,11 @@ def text(key: str, **values: str) -> str:
     for part in key.split("."):
         node = node[part]
     return node.format(**values) if values else node
+
+
+def html_text(key: str, **values) -> str:
+    """``text(key, ...)``, escaped for HTML (the words and any values filled in)."""
+    return html.escape(text(key, **values))
 
 
 # -- sources and stop rules (every medical statement says where it comes from) -----------

@@ -10,6 +10,8 @@ from . import style
 from .help import Toolbar
 from .links import Links
 
+_t = curriculum.html_text
+
 
 def module_list_html() -> str:
     items = []
@@ -17,7 +19,7 @@ def module_list_html() -> str:
         items.append(
             f'<li><a href="{html.escape(m.notebook_name)}">{m.number}. {html.escape(m.title)}</a>'
             f"<br>{html.escape(m.summary)}"
-            f'<br><span class="ca-help">About {m.minutes} minutes in a group, or at your own pace.</span></li>'
+            f'<br><span class="ca-help">{_t("landing.minutes", minutes=m.minutes)}</span></li>'
         )
     return f'<ul class="ca-modules">{"".join(items)}</ul>'
 
@@ -25,13 +27,11 @@ def module_list_html() -> str:
 def landing_html() -> str:
     return (
         style.style_tag()
-        + '<header class="ca-header"><h1>Closer Again</h1>'
-        "<p>A workshop for couples finding their way back to closeness after illness or injury.</p></header>"
-        "<p>Take the modules in order, at your own pace. Start with Module 1: it explains how your answers "
-        "stay private on this device. You can stop at any time. Nothing here keeps score.</p>"
-        '<p class="ca-disclaimer">This is a learning workshop, not therapy or medical advice. '
-        "For questions about your health, talk to your care team.</p>"
-        "<h2>The modules</h2>"
+        + f'<header class="ca-header"><h1>{_t("landing.title")}</h1>'
+        f'<p>{_t("landing.tagline")}</p></header>'
+        f'<p>{_t("landing.intro")}</p>'
+        f'<p class="ca-disclaimer">{_t("landing.disclaimer")}</p>'
+        f'<h2>{_t("landing.modules")}</h2>'
     )
 
 

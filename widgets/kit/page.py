@@ -34,6 +34,8 @@ from .links import Links
 from .lock_panel import PageWatch, SpaceLockPanel
 from .sources import page_sources_html
 
+_t = curriculum.html_text
+
 #: set by the group serve command: answers then stay in each participant's browser
 GROUP_MODE_ENV = "CLOSER_AGAIN_GROUP_MODE"
 
@@ -447,14 +449,11 @@ class ModulePage(traitlets.HasTraits):
         return (
             style.style_tag()
             + '<header class="ca-header">'
-            f'<p class="ca-meta">Module {m.number} of {len(curriculum.modules())}'
-            f" · about {m.minutes} minutes in a group, or at your own pace</p>"
+            f'<p class="ca-meta">{_t("page.meta", number=m.number, total=len(curriculum.modules()), minutes=m.minutes)}</p>'
             f"<h1>{html.escape(m.title)}</h1><p>{html.escape(m.summary)}</p></header>"
-            f"<h2>In this module you will</h2><ul>{objectives}</ul>"
-            f'<p class="ca-note"><strong>Content note:</strong> {html.escape(m.content_note)}</p>'
-            '<p class="ca-disclaimer">This is a learning workshop, not therapy or medical advice. '
-            "For questions about your health, talk to your care team. "
-            "For help now, press “Help now” at the bottom of the screen.</p>"
+            f'<h2>{_t("page.objectives")}</h2><ul>{objectives}</ul>'
+            f'<p class="ca-note"><strong>{_t("page.content_note")}</strong> {html.escape(m.content_note)}</p>'
+            f'<p class="ca-disclaimer">{_t("page.disclaimer")}</p>'
         )
 
     def header(self) -> None:
@@ -491,7 +490,7 @@ class ModulePage(traitlets.HasTraits):
         points = "".join(f"<li>{html.escape(p)}</li>" for p in m.key_points)
         care = "".join(f"<li>{html.escape(c)}</li>" for c in m.care_team)
 
-        return (f"<h2>Key points</h2><ul>{points}</ul><h2>Talk to your care team about…</h2><ul>{care}</ul>"
+        return (f'<h2>{_t("page.key_points")}</h2><ul>{points}</ul><h2>{_t("page.care_team")}</h2><ul>{care}</ul>'
                 + page_sources_html(m))
 
     def next_html(self) -> str:
@@ -499,11 +498,11 @@ class ModulePage(traitlets.HasTraits):
         if nxt:
             link = (
                 f'<p class="ca-next"><a href="{html.escape(nxt.notebook_name)}">'
-                f"Next: Module {nxt.number}, {html.escape(nxt.title)} →</a></p>"
+                f'{_t("page.next", number=nxt.number, title=nxt.title)}</a></p>'
             )
         else:
-            link = '<p class="ca-next">This is the last module. Thank you for taking part.</p>'
-        return link + '<p class="ca-next"><a href="00_start_here.ipynb">All modules</a></p>'
+            link = f'<p class="ca-next">{_t("page.last")}</p>'
+        return link + f'<p class="ca-next"><a href="00_start_here.ipynb">{_t("page.all_modules")}</a></p>'
 
     def footer(self) -> None:
 
