@@ -29,9 +29,12 @@ from .. import curriculum
 from ..kit.disclosure import Disclosure
 from ..kit.exercise import Exercise, register
 from ..kit.fields import SingleChoiceField, TextField
+from ..kit.shared_models import shared_layout
 from ..storage.journal import JournalError, PartnerView
 from ..storage.space_lock import WrongPassphrase
 from .activities import too_long
+
+_t = curriculum.html_text
 
 PREFIX = "menu/"
 RATINGS = "menu/ratings"
@@ -154,6 +157,20 @@ class PrivateAnswers:
 
 # -- rating, alone -------------------------------------------------------------------------------
 
+class _RowsOnDemand(dict):
+    """Item id -> field; asking for an idea whose section is not built yet builds that section."""
+
+    def __init__(self, build_section_of):
+        super().__init__()
+        self._build_section_of = build_section_of
+
+    def __missing__(self, item_id):
+        self._build_section_of(item_id)
+        if dict.__contains__(self, item_id):
+            return dict.__getitem__(self, item_id)
+        raise KeyError(item_id)
+
+
 @register("menu")
 class PrivateMenu(Exercise):
     """Rate every idea privately; lock with a passphrase if you wish; hand over."""
@@ -169,27 +186,33 @@ class PrivateMenu(Exercise):
         t = content
         self.kind_names = dict(content["kinds"])
         self.items = menu_items()
-        self.rating_fields: dict[str, SingleChoiceField] = {}
-        self.note_fields: dict[str, TextField] = {}
-        sections, titles = [], []
-        for kind, title in [*self.kind_names.items(), ("own", "Our own ideas")]:
+        # an idea's rating and note are built when its section opens (or a test asks for them),
+        # filled with the answers of the person at the page, and closed at every hand-over
+        self.rating_fields: dict[str, SingleChoiceField] = _RowsOnDemand(self._build_section_of)
+        self.note_fields: dict[str, TextField] = _RowsOnDemand(self._build_section_of)
+        sections, titles, self.section_kinds = [], [], []
+        for kind, title in [*self.kind_names.items(), ("own", curriculum.text("menu.own_section"))]:
             rows = []
-            for item in self.items:
-                if item["kind"] == kind:
-                    rows += self._item_row(item)
             self.own_box = getattr(self, "own_box", None)
+            if kind != "own":
+                sections.append(None)
+                titles.append(title)
+                self.section_kinds.append(kind)
+                continue
             if kind == "own":
                 self.own_rows = w.VBox(rows, layout=w.Layout(width="100%"))
-                self.own_text = w.Text(value="", placeholder="An idea of your own", description="Add an idea for both of us",
+                self.own_text = w.Text(value="", placeholder=curriculum.text("menu.own_placeholder"), description=curriculum.text("menu.own_label"),
                                        style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-                self.own_add = w.Button(description="Add it to our menu")
+                self.own_add = w.Button(description=curriculum.text("menu.own_add"))
                 self.own_add.on_click(lambda _: self.add_own(self.own_text.value))
-                rows = [w.HTML(html.escape("Ideas either of you adds appear here for both of you, "
-                                           "without saying who added them."), layout=w.Layout(width="100%")),
+                rows = [w.HTML(_t("menu.own_help"), layout=w.Layout(width="100%")),
                         self.own_rows, self.own_text, self.own_add]
             sections.append(w.VBox(rows, layout=w.Layout(width="100%")))
             titles.append(title)
-        self.section_boxes = [Disclosure(title, [box]) for title, box in zip(titles, sections)]
+            self.section_kinds.append(kind)
+        self.section_boxes = [Disclosure(title, [box]) if box is not None
+                              else Disclosure(title, build=lambda kind=kind: self._section_rows(kind))
+                              for title, box, kind in zip(titles, sections, self.section_kinds)]
         self.sections = w.VBox(self.section_boxes, layout=w.Layout(width="100%"))
         # how the ratings are protected; an earlier version's menu lock opens here once
         self.pass_1 = w.Password(description=curriculum.text("lock.passphrase"), style={"description_width": "initial"},
@@ -198,7 +221,7 @@ class PrivateMenu(Exercise):
         self.unlock_button.on_click(lambda _: self.open_locked(self.pass_1.value))
         self.lock_note = w.HTML("", layout=w.Layout(width="100%"))
         self.lock_box = w.VBox(layout=w.Layout(width="100%"))
-        self.handover_button = w.Button(description="I'm done: hide my answers and hand over", button_style="primary")
+        self.handover_button = w.Button(description=curriculum.text("menu.hand_over"), button_style="primary")
         self.handover_button.on_click(lambda _: self.hand_over())
         self.body.children = [w.HTML(f"<p>{html.escape(t['intro'])}</p><p class='ca-help'>{html.escape(t['kinds_help'])}</p>"),
                               self.sections, self.lock_box, self.handover_button]
@@ -215,6 +238,36 @@ class PrivateMenu(Exercise):
         self.note_fields[item["id"]] = note
         return [rating, note]
 
+    def _section_rows(self, kind: str) -> list:
+        """A section's ideas, built when it opens, showing the answers of the person at the page."""
+        rows = []
+        for item in self.items:
+            if item["kind"] == kind:
+                rows += self._item_row(item)
+        self._loading_menu = True
+        try:
+            for item in self.items:
+                if item["kind"] == kind:
+                    self.rating_fields[item["id"]].show(self.data["ratings"].get(item["id"]))
+                    self.note_fields[item["id"]].show(self.data["notes"].get(item["id"]))
+        finally:
+            self._loading_menu = False
+        return [w.VBox(rows, layout=shared_layout(width="100%"))]
+
+    def _build_section_of(self, item_id: str) -> None:
+        kind = next((i["kind"] for i in self.items if i["id"] == item_id), None)
+        if kind is not None and kind in self.section_kinds:
+            self.section_boxes[self.section_kinds.index(kind)].ensure_built()
+
+    def _forget_sections(self) -> None:
+        """Close every section and the rows built in it: nothing of this person's stays in a live widget."""
+        for section in self.section_boxes:
+            section.forget()
+        for item in self.items:
+            if item["kind"] != "own":
+                dict.pop(self.rating_fields, item["id"], None)
+                dict.pop(self.note_fields, item["id"], None)
+
     # -- state -------------------------------------------------------------------
     def view(self):
         if self.scope == "private" and self.page.active:
@@ -225,8 +278,7 @@ class PrivateMenu(Exercise):
         view = self.view()
         self.answers = PrivateAnswers(view) if view is not None else None
         self.data = {"ratings": {}, "notes": {}}
-        for section in self.section_boxes:  # the next person starts with every section closed
-            section.is_open = False
+        self._forget_sections()  # the next person starts with every section closed, its rows closed
         self._refresh_own()
         super().refresh()
 
@@ -301,7 +353,7 @@ class PrivateMenu(Exercise):
         try:
             stamp = self.answers.write(self.data)
         except (JournalError, WrongPassphrase) as err:
-            self.status.show_failed(getattr(err, "message", "Open your answers with your passphrase first."))
+            self.status.show_failed(getattr(err, "message", curriculum.text("menu.locked_first")))
             return
         self.status.show_saved(stamp)
         self.visited = True
@@ -335,13 +387,12 @@ class PrivateMenu(Exercise):
 
     def hand_over(self) -> None:
         self.page.set_active("")
-        self.page.picker.state.value = html.escape(
-            "Your answers are hidden. Hand the device over. The next person chooses their own name above.")
+        self.page.picker.state.value = _t("menu.handed_over")
 
     def add_own(self, text: str) -> None:
         words = " ".join(text.split())
         if not words:
-            self.message.value = html.escape("Type a few words first.")
+            self.message.value = _t("menu.own_empty")
             return
         if too_long(words, 120):
             self.message.value = html.escape(too_long(words, 120))
@@ -389,7 +440,7 @@ class Reveal(Exercise):
         rows = []
         for slot in ("a", "b"):
             include = w.Checkbox(value=False, indent=False, layout=w.Layout(width="100%"),
-                                 description="Also show ideas where one of us said Yes and the other said Maybe")
+                                 description=curriculum.text("menu.reveal_maybe"))
             passphrase = w.Password(description=curriculum.text("menu_reveal.passphrase"),
                                     style={"description_width": "initial"}, layout=w.Layout(width="100%"))
             button = w.Button(description="", button_style="primary")
@@ -398,11 +449,10 @@ class Reveal(Exercise):
             self.partner_boxes[slot] = (include, passphrase, button, state)
             rows.append(w.VBox([button, include, passphrase, state], layout=w.Layout(width="100%")).add_class("ca-subcard"))
         self.results = w.HTML("", layout=w.Layout(width="100%"))
-        self.hide_button = w.Button(description="Hide our matches")
+        self.hide_button = w.Button(description=curriculum.text("menu.reveal_hide"))
         self.hide_button.on_click(lambda _: self.reset())
         self.body.children = [
-            w.HTML("<p>Each of you presses your own button. Nothing shows until both have pressed. "
-                   "Then you both see the same list, at the same time.</p>"
+            w.HTML(f"<p>{_t('menu.reveal_intro')}</p>"
                    f"<p class='ca-help'>{html.escape(curriculum.text('menu_reveal.how'))}</p>"),
             *rows, self.results, self.hide_button]
         self.status.layout.display = "none"
@@ -486,17 +536,19 @@ class Reveal(Exercise):
         include_maybe = a["maybe"] and b["maybe"]
         self.ready.clear()  # nobody's ratings stay in memory after the reveal
 
+        new = f" <strong>{_t('menu.new_since')}</strong>"
+
         def listing(ids):
             return "<ul>" + "".join(
                 f"<li>{html.escape(match_text(i, text, pairs, names))}"
-                f"{' <strong>(new since last time)</strong>' if last and i not in last else ''}</li>"
+                f"{new if last and i not in last else ''}</li>"
                 for i in ids) + "</ul>"
 
-        parts = ["<h4>Ideas you both said Yes to</h4>",
+        parts = [f"<h4>{_t('menu.both_yes')}</h4>",
                  listing(found["both_yes"]) if found["both_yes"] else
-                 "<p>None this time. That is fine: tastes and energy change. You can rate again at any time.</p>"]
+                 f"<p>{_t('menu.none_yet')}</p>"]
         if include_maybe and found["yes_and_maybe"]:
-            parts += ["<h4>A Yes from one of you and a Maybe from the other</h4>", listing(found["yes_and_maybe"])]
+            parts += [f"<h4>{_t('menu.yes_and_maybe')}</h4>", listing(found["yes_and_maybe"])]
         self.results.value = '<div role="status">' + "".join(parts) + "</div>"
         shared.put(LAST_REVEAL, {"items": found["both_yes"] + found["yes_and_maybe"]}, keep_history=False)
         for include, passphrase, button, state in self.partner_boxes.values():
