@@ -215,14 +215,14 @@ class ScaleField(Field):
         self.box = w.Text(
             value="",
             placeholder="–",
-            description=f"{label} ({minimum} to {maximum})",
+            description=curriculum.text("scale.box", label=label, minimum=minimum, maximum=maximum),
             continuous_update=True,
             layout=w.Layout(width="5.5em"),
         )
         self.box.add_class("ca-sr-label")
         self.box.add_class("ca-scale-box")
-        self.minus = w.Button(description="−", tooltip=f"{label}: one less", layout=w.Layout(width="48px"))
-        self.plus = w.Button(description="+", tooltip=f"{label}: one more", layout=w.Layout(width="48px"))
+        self.minus = w.Button(description="−", tooltip=curriculum.text("scale.less", label=label), layout=w.Layout(width="48px"))
+        self.plus = w.Button(description="+", tooltip=curriculum.text("scale.more", label=label), layout=w.Layout(width="48px"))
         self.minus.add_class("ca-square")
         self.plus.add_class("ca-square")
         self.bar = w.HTML("", layout=w.Layout(flex="1 1 auto", width="auto"))
