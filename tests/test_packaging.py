@@ -1,9 +1,16 @@
 """Set-up promises: two commands, one list of dependencies, CI runs the same command."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,3 +68,66 @@ def test_readme_quick_start_is_exactly_two_commands():
 def test_ci_runs_the_readme_test_command():
     script = (ROOT / ".ci" / "run").read_text()
     assert "python3 workshop.py test" in script
+
+
+# -- a plain `pip install .` -----------------------------------------------------------------
+
+LEFT_OUT = (".git", ".venv", ".hub", ".npm", ".ipython", "build", "dist", "test-artifacts", "node_modules",
+            "__pycache__", ".pytest_cache", "*.egg-info")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel `pip install .` would install, built offline from a copy of this tree."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*LEFT_OUT))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                    "--disable-pip-version-check", "-q", "-w", str(work / "dist"), str(source)],
+                   check=True, capture_output=True)
+    (built,) = (work / "dist").glob("closer_again-*.whl")
+    return built
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+
+
+def test_the_wheel_carries_code_words_templates_notebooks_and_notes(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = ROOT / "widgets"
+    expected = {f"widgets/{p.relative_to(package).as_posix()}" for p in _files(package)}
+    expected |= {f"widgets/workshop/notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")}
+    expected |= {f"widgets/workshop/facilitator/{p.name}" for p in _files(ROOT / "facilitator")}
+    assert sorted(expected - names) == []
+    assert any(n.startswith("widgets/share/voila/templates/closer-again/") for n in names)
+    assert "widgets/static/closer-again.css" in names and "widgets/workshop/facilitator/dashboard.ipynb" in names
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "closer-again = widgets.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_an_installed_copy_checks_its_notebooks_and_writes_the_handbook_from_any_folder(wheel, tmp_path):
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--disable-pip-version-check",
+                    "-q", "--target", str(site), str(wheel)], check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOSER_AGAIN_")}
+    env["PYTHONPATH"] = str(site)  # this copy, not the clone's editable one; libraries from this environment
+
+    def closer_again(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "widgets.cli", *args], cwd=elsewhere, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    where = subprocess.run([sys.executable, "-c", "import widgets.locations as l; print(l.CHECKOUT, l.NOTEBOOKS)"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert where == ["False", str(site / "widgets" / "workshop" / "notebooks")]
+    check = closer_again("build", "--check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    guide = closer_again("guide")
+    assert guide.returncode == 0, guide.stdout + guide.stderr
+    handbook = (elsewhere / "facilitator-handbook.html").read_text(encoding="utf-8")
+    assert "Module 10" in handbook and "Timed plan" in handbook
+    # an installed copy is not rewritten in place: it says where content is changed instead
+    rewrite = closer_again("build")
+    assert rewrite.returncode == 2 and "git clone" in rewrite.stdout

@@ -26,8 +26,8 @@ from .group.serve import serve_group
 from .storage import paths
 
 ROOT = locations.ROOT
-NOTEBOOKS = ROOT / "notebooks"
-SERVER_CONFIG = ROOT / "jupyter_server_config.py"
+NOTEBOOKS = locations.NOTEBOOKS  # the clone's, or the installed copy's (see widgets/locations.py)
+SERVER_CONFIG = locations.SERVER_CONFIG
 #: our Voila template lives in the package; Jupyter finds it through JUPYTER_PATH
 SHARE = locations.SHARE
 
@@ -102,6 +102,12 @@ def lab_command(*extra: str) -> list[str]:
 
 
 def lab(args) -> int:
+    if not locations.CHECKOUT:
+        # JupyterLab opens the notebooks to edit and save them, with the settings that strip
+        # answers on save (jupyter_server_config.py): both live in a clone, not in an installed copy
+        print("closer-again lab works in a copy of the project's folder (git clone), where the notebooks\n"
+              "can be edited and saved safely: there, run  python3 workshop.py lab")
+        return 2
     return subprocess.call(lab_command(str(NOTEBOOKS / build.LANDING)), cwd=ROOT, env=server_env())
 
 
@@ -110,6 +116,15 @@ def guide(args) -> int:
     path = write_handbook(args.out)
     print(f"The facilitator handbook is ready: {path}\nOpen it in a browser and print it, or save it as PDF.")
     return 0
+
+
+def build_notebooks(args) -> int:
+    if not args.check and not locations.CHECKOUT:
+        print("This is an installed copy: its notebooks were written when it was packaged, and they\n"
+              "are checked with  closer-again build --check . To change the content, work in a copy of\n"
+              "the project's folder (git clone) and run  python3 workshop.py build  there.")
+        return 2
+    return build.main(["--check"] if args.check else [])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     p_lab = sub.add_parser("lab", help="open the notebooks in JupyterLab")
     p_lab.set_defaults(func=lab)
     p_guide = sub.add_parser("guide", help="write the printable facilitator handbook (HTML)")
-    p_guide.add_argument("--out", type=Path, default=ROOT / "build" / "facilitator-handbook.html")
+    p_guide.add_argument("--out", type=Path, default=locations.OUTPUT / "facilitator-handbook.html")
     p_guide.set_defaults(func=guide)
     p_build = sub.add_parser("build", help="write the notebooks from the content files")
     p_build.add_argument("--check", action="store_true")
-    p_build.set_defaults(func=lambda a: build.main(["--check"] if a.check else []))
+    p_build.set_defaults(func=build_notebooks)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

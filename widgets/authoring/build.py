@@ -21,7 +21,7 @@ from .. import curriculum, locations
 from .plan import notes_with_plan
 
 NOTEBOOKS = locations.NOTEBOOKS
-FACILITATOR = NOTEBOOKS.parent / "facilitator"
+FACILITATOR = locations.FACILITATOR
 LANDING = "00_start_here.ipynb"
 
 PARAMETERS = '''# Parameters: change them here, or pass them with papermill -p NAME VALUE.

@@ -40,7 +40,7 @@ def write_group_notebook(module_number: int, folder: Path) -> Path:
     return path
 
 
-NOTEBOOK = locations.FACILITATOR / "dashboard.ipynb"
+NOTEBOOK = locations.DASHBOARD
 
 
 CELLS = [

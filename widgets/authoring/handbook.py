@@ -17,7 +17,7 @@ from .. import curriculum, locations
 from .plan import PLAN_END, PLAN_START, timed_plan_markdown
 
 ROOT = locations.ROOT
-FACILITATOR = ROOT / "facilitator"
+FACILITATOR = locations.FACILITATOR
 # the guide pages, in the order the handbook prints them, and their anchors in it
 GUIDE_PAGES = (("README.md", "guide"), ("running_the_series.md", "running-the-series"),
                ("referral_map.md", "referral-map"))

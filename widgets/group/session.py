@@ -36,17 +36,18 @@ from pathlib import Path
 
 from .. import curriculum, locations
 from ..authoring.group_notebooks import write_group_notebook, write_notebook
+from ..settings import GROUP_DIR_ENV, GROUP_MODE_ENV
+from ..settings import GROUP_SESSION_ENV as SESSION_ENV
+from ..settings import GROUP_STORAGE_ENV as STORAGE_ENV
 from ..storage import paths
-from ..storage.browser import STORAGE_ENV
-from ..storage.pulse_store import GROUP_DIR_ENV, group_dir
+from ..storage.paths import group_dir
 from .access import new_access_code
-from .kernels import CULL_IDLE_TIMEOUT, CULL_INTERVAL, SESSION_ENV
+from .kernels import CULL_IDLE_TIMEOUT, CULL_INTERVAL
 from .processes import end_processes, kernel_pids, session_processes
 
 ROOT = locations.ROOT
 SHARE = locations.SHARE
-DASHBOARD = ROOT / "facilitator" / "dashboard.ipynb"
-GROUP_MODE_ENV = "CLOSER_AGAIN_GROUP_MODE"  # the same name as widgets.kit.page.GROUP_MODE_ENV
+DASHBOARD = locations.DASHBOARD
 SESSION_FILE = "session.json"
 
 
@@ -121,6 +122,7 @@ def write_private(path: Path, text: str) -> None:
 
 
 def server_env(**extra: str) -> dict[str, str]:
+    """A child server's environment: this one's, with the share folder first and ``extra`` (settings' names)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1",
                JUPYTER_PATH=os.pathsep.join(filter(None, [str(SHARE), os.environ.get("JUPYTER_PATH")])))
     env.update(extra)
