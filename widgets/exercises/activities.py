@@ -20,6 +20,8 @@ from ..kit.sources import label as source_label
 from ..kit.ticking import start_in_background
 from ..kit.widget_tree import close_trees
 
+_t = curriculum.html_text
+
 MAX_OWN_ITEM = 200
 
 
@@ -65,9 +67,9 @@ class Quiz(Exercise):
         if choice.value is None:
             self.explanations[i].value = ""
             return
-        truth = "a myth" if item["answer"] == "myth" else "a fact"
+        truth = curriculum.text("quiz.myth" if item["answer"] == "myth" else "quiz.fact")
         self.explanations[i].value = (
-            f'<p class="ca-note" role="status"><strong>This is {truth}.</strong> '
+            f'<p class="ca-note" role="status"><strong>{_t("quiz.verdict", truth=truth)}</strong> '
             f"{html.escape(item['explanation'])}</p>"
             + card_sources_html(self.page.module.sources, item)
         )
@@ -144,9 +146,10 @@ class ListBuilder(Exercise):
         ]
         for box in self.suggestion_boxes:
             box.observe(lambda ch, b=box: self._ticked(b, ch["new"]), "value")
-        self.own = w.Text(value="", placeholder="Your own words", description=self.spec.get("prompt", "Add your own"),
+        self.own = w.Text(value="", placeholder=curriculum.text("list_builder.own_placeholder"),
+                             description=self.spec.get("prompt", curriculum.text("list_builder.own_label")),
                           style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.add_button = w.Button(description="Add to the list")
+        self.add_button = w.Button(description=curriculum.text("list_builder.add"))
         self.add_button.on_click(lambda _: self.add(self.own.value))
         self.list_view = w.VBox(layout=w.Layout(width="100%"))
         self._syncing = False
@@ -156,7 +159,7 @@ class ListBuilder(Exercise):
         ]
 
     def message_list(self) -> w.HTML:
-        self.list_title = w.HTML("<h4>Our list</h4>" if self.scope == "shared" else "<h4>My list</h4>")
+        self.list_title = w.HTML(f"<h4>{_t('list_builder.ours' if self.scope == 'shared' else 'list_builder.mine')}</h4>")
         self.empty_note = _p("Nothing here yet.", "ca-help")
         self._rows: dict[str, w.HBox] = {}
         return self.list_title
@@ -173,7 +176,7 @@ class ListBuilder(Exercise):
     def add(self, text: str) -> None:
         item = _own_item(text)
         if not item:
-            self.message.value = html.escape("Type a few words first, then press 'Add to the list'.")
+            self.message.value = _t("list_builder.empty")
             return
         if too_long(item):
             self.message.value = html.escape(too_long(item))
@@ -203,7 +206,8 @@ class ListBuilder(Exercise):
         rows = []
         for item in self.items:
             if item not in self._rows:
-                remove = w.Button(description="Remove", tooltip=f"Remove: {item}")
+                remove = w.Button(description=curriculum.text("list_builder.remove"),
+                                  tooltip=curriculum.text("list_builder.remove_item", item=item))
                 remove.on_click(lambda _, it=item: self.remove(it))
                 self._rows[item] = w.HBox([w.HTML(f"<span>• {html.escape(item)}</span>",
                                                   layout=w.Layout(flex="1 1 auto")), remove],
@@ -233,9 +237,9 @@ class Sorter(Exercise):
         self.placement: dict[str, str] = {}
         self.own_items: list[str] = []
         self.rows = w.VBox(layout=w.Layout(width="100%"))
-        self.own = w.Text(value="", placeholder="Something of your own", description="Add your own",
+        self.own = w.Text(value="", placeholder=curriculum.text("sorter.own_placeholder"), description=curriculum.text("sorter.own_label"),
                           style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.add_button = w.Button(description="Add it")
+        self.add_button = w.Button(description=curriculum.text("sorter.add"))
         self.add_button.on_click(lambda _: self.add(self.own.value))
         self.summary = w.HTML("", layout=w.Layout(width="100%"))
         self.body.children = [self.rows, self.own, self.add_button, self.summary]
@@ -257,7 +261,7 @@ class Sorter(Exercise):
     def add(self, text: str) -> None:
         item = _own_item(text)
         if not item:
-            self.message.value = html.escape("Type a few words first, then press 'Add it'.")
+            self.message.value = _t("sorter.empty")
             return
         if too_long(item):
             self.message.value = html.escape(too_long(item))
@@ -329,9 +333,10 @@ class Rephraser(Exercise):
             for i in self.items
         )
         self.word_list = w.HTML(
-            "<details><summary>See the whole word list</summary><div style='overflow-x:auto'>"
-            "<table class='ca-table'><tr><th scope='col'>Instead of</th><th scope='col'>Try</th>"
-            f"<th scope='col'>Why</th></tr>{table}</table></div></details>",
+            f"<details><summary>{_t('rephraser.word_list')}</summary><div style='overflow-x:auto'>"
+            f"<table class='ca-table'><tr><th scope='col'>{_t('rephraser.instead_of')}</th>"
+            f"<th scope='col'>{_t('rephraser.try')}</th>"
+            f"<th scope='col'>{_t('rephraser.why')}</th></tr>{table}</table></div></details>",
             layout=w.Layout(width="100%"),
         )
         self.body.children = [self.input, self.suggestions, self.mine, self.word_list]
@@ -348,7 +353,7 @@ class Rephraser(Exercise):
             )
         else:
             self.suggestions.value = "".join(
-                f'<div class="ca-note" role="status"><p><strong>Instead of “{html.escape(i["word"])}”, try:</strong> '
+                f'<div class="ca-note" role="status"><p><strong>{_t("rephraser.suggestion", word=i["word"])}</strong> '
                 f'{html.escape(i["neutral"])}</p><p>{html.escape(i["why"])}</p></div>'
                 for i in found
             )
@@ -379,12 +384,12 @@ class Turns(Exercise):
         self.last_first: str | None = None
         self.started_this_time = False
         self.roles = w.HTML("", layout=w.Layout(width="100%"))
-        self.swap_button = w.Button(description="Swap roles")
+        self.swap_button = w.Button(description=curriculum.text("turns.swap"))
         self.swap_button.on_click(lambda _: self.swap())
         self.clock = w.HTML("", layout=w.Layout(width="100%"))
         self.clock.add_class("ca-clock")
-        self.start_button = w.Button(description=f"Start a {self.minutes}-minute turn", button_style="primary")
-        self.stop_button = w.Button(description="Stop the timer")
+        self.start_button = w.Button(description=curriculum.text("turns.start", minutes=self.minutes), button_style="primary")
+        self.stop_button = w.Button(description=curriculum.text("turns.stop"))
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
         scaffold = "".join(f"<li>{html.escape(s)}</li>" for s in self.spec.get("scaffold", []))
@@ -423,9 +428,9 @@ class Turns(Exercise):
             self.start_line.value = ""
         mins, secs = divmod(max(self.remaining, 0), 60)
         if self.remaining <= 0:
-            self.clock.value = '<p role="status"><strong>Time.</strong> Thank each other. Swap roles when you are ready.</p>'
+            self.clock.value = f'<p role="status"><strong>{_t("turns.time_up")}</strong> {_t("turns.time_up_more")}</p>'
         else:
-            self.clock.value = f'<p aria-live="off"><strong>{mins}:{secs:02d}</strong> left in this turn</p>'
+            self.clock.value = f'<p aria-live="off"><strong>{mins}:{secs:02d}</strong> {_t("turns.left")}</p>'
 
     def swap(self) -> None:
         self.stop()
@@ -533,10 +538,10 @@ class Log(Exercise):
     def build(self) -> None:
         self.form = [make_field(spec) for spec in self.spec["fields"]]
         self.entries: dict[str, dict] = {}
-        self.editing = w.Dropdown(options=[("A new entry", "")], value="", description="Write",
+        self.editing = w.Dropdown(options=[(curriculum.text("log.new_entry"), "")], value="", description=curriculum.text("log.write"),
                                   style={"description_width": "initial"}, layout=w.Layout(width="100%"))
         self.editing.observe(lambda _: self._fill_form(), "value")
-        self.add_button = w.Button(description="Save this entry", button_style="primary")
+        self.add_button = w.Button(description=curriculum.text("log.save"), button_style="primary")
         self.add_button.on_click(lambda _: self.submit())
         self.view_log = w.HTML("", layout=w.Layout(width="100%"))
         self.body.children = [self.editing, *self.form, self.add_button, self.view_log]
@@ -547,10 +552,10 @@ class Log(Exercise):
     def submit(self) -> str | None:
         values = self._values()
         if not any(v not in (None, "", []) for v in values.values()):
-            self.message.value = html.escape("Fill in at least one box first.")
+            self.message.value = _t("log.empty")
             return None
         if not all(f.acceptable for f in self.form):
-            self.message.value = html.escape("One of the boxes is too long. Shorten it, then save.")
+            self.message.value = _t("log.too_long")
             return None
         self.message.value = ""
         entry_id = self.editing.value or f"{len(self.entries) + 1:03d}"
@@ -573,7 +578,7 @@ class Log(Exercise):
         return first[:60]
 
     def _draw(self) -> None:
-        options = [("A new entry", "")] + [
+        options = [(curriculum.text("log.new_entry"), "")] + [
             (f"Change entry {eid}: {self._summary(v)}", eid) for eid, v in sorted(self.entries.items())
         ]
         keep = self.editing.value if self.editing.value in self.entries else ""
@@ -592,9 +597,9 @@ class Log(Exercise):
                     for f in self.form if value.get(f.field_id) not in (None, "", [])
                 )
                 rows.append(f"<li><strong>{html.escape(when[:10])}</strong>: {described}</li>")
-            label = "Changes, oldest first" if len(rows) > 1 else "Written"
-            parts.append(f"<h4>Entry {html.escape(eid)}</h4><p class='ca-help'>{label}</p><ul>{''.join(rows)}</ul>")
-        self.view_log.value = "".join(parts) or html.escape("No entries yet.")
+            label = _t("log.changes" if len(rows) > 1 else "log.written")
+            parts.append(f"<h4>{_t('log.entry', id=eid)}</h4><p class='ca-help'>{label}</p><ul>{''.join(rows)}</ul>")
+        self.view_log.value = "".join(parts) or _t("log.none")
 
     def load(self, saved: dict) -> None:
         self.entries = {
@@ -620,12 +625,11 @@ class Breathing(Exercise):
             "{ transform: scale(1); } }"
             "@media (prefers-reduced-motion: reduce) { .ca-pacer { animation: none; transform: none; } }</style>"
             '<div class="ca-breath ca-pacer" aria-hidden="true" style="animation-play-state: paused"></div>'
-            f"<p>Breathe in gently for {inhale}, as the circle grows. Breathe out for {exhale}, as it shrinks. "
-            "If moving pictures bother you, keep your eyes on the words instead, or close them.</p>",
+            f"<p>{_t('breathing.guide', inhale=inhale, exhale=exhale)}</p>",
             layout=w.Layout(width="100%"),
         )
         self.running = False
-        self.toggle = w.Button(description="Start the pacer", button_style="primary")
+        self.toggle = w.Button(description=curriculum.text("breathing.start"), button_style="primary")
         self.toggle.on_click(lambda _: self.set_running(not self.running))
         self.body.children = [self.pacer, self.toggle]
         self.status.layout.display = "none"
@@ -637,7 +641,7 @@ class Breathing(Exercise):
             "animation-play-state: paused" if running else "animation-play-state: running",
             f"animation-play-state: {state}",
         )
-        self.toggle.description = "Stop the pacer" if running else "Start the pacer"
+        self.toggle.description = curriculum.text("breathing.stop" if running else "breathing.start")
         if running:
             self.save("_used", True)
 
@@ -653,8 +657,8 @@ class Grounding(Exercise):
         self.steps = curriculum.data("grounding")["steps"]
         self.index = 0
         self.step_text = w.HTML("", layout=w.Layout(width="100%"))
-        self.back_button = w.Button(description="Back")
-        self.next_button = w.Button(description="Next step", button_style="primary")
+        self.back_button = w.Button(description=curriculum.text("grounding.back"))
+        self.next_button = w.Button(description=curriculum.text("grounding.next"), button_style="primary")
         self.back_button.on_click(lambda _: self.go(-1))
         self.next_button.on_click(lambda _: self.go(+1))
         self._draw()
