@@ -325,7 +325,7 @@ def test_pages_on_the_facilitator_s_laptop_say_exactly_what_its_browser_keeps(mo
     ids = [c.id for c in nb.cells]
     assert ids.index("storage-note") == ids.index("page") + 1
     shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(bj, "display", lambda obj: shown.append(obj))
     monkeypatch.setenv(bj.STORAGE_ENV, "session")  # no --network: this computer's own browser
     bj.show_storage_note()
     note = html.unescape(shown[0].data)

@@ -3,7 +3,6 @@
 Runs inside the participants' Voila server."""
 from __future__ import annotations
 
-import os
 import time
 
 from jupyter_server.auth.decorator import allow_unauthenticated
@@ -11,7 +10,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 
-SESSION_ENV = "CLOSER_AGAIN_GROUP_SESSION"  # the same name as widgets.storage.browser.SESSION_ENV
+from .. import settings
 
 
 CULL_IDLE_TIMEOUT = 90   # seconds a page may be gone before its kernel ends
@@ -40,7 +39,7 @@ class PoolStatusHandler(JupyterHandler):
         if self.request.remote_ip not in ("127.0.0.1", "::1"):
             raise web.HTTPError(404)
         self.set_header("Cache-Control", "no-store")
-        self.finish({**pool_status(self.kernel_manager), "session": os.environ.get(SESSION_ENV, "")})
+        self.finish({**pool_status(self.kernel_manager), "session": settings.current().group_session})
 
 
 class GroupKernelManager(AsyncMappingKernelManager):

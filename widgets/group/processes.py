@@ -7,8 +7,8 @@ import threading
 import time
 from pathlib import Path
 
-from ..storage.pulse_store import GROUP_DIR_ENV
-from .kernels import SESSION_ENV
+from ..settings import GROUP_DIR_ENV
+from ..settings import GROUP_SESSION_ENV as SESSION_ENV
 
 
 def _proc_ppid(pid: int) -> int:

@@ -1,8 +1,9 @@
 """QR codes for the participant link: in the terminal and on the facilitator dashboard."""
 from __future__ import annotations
 
-import os
 import sys
+
+from .. import settings
 
 
 def qr_terminal(text: str, color: bool | None = None) -> str:
@@ -20,7 +21,7 @@ def qr_terminal(text: str, color: bool | None = None) -> str:
     if len(m) % 2:
         m.append([False] * len(m[0]))
     if color is None:
-        color = sys.stdout.isatty() and os.environ.get("TERM", "") not in ("", "dumb")
+        color = sys.stdout.isatty() and settings.current().terminal not in ("", "dumb")
     if color:
         glyph = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
         start, end = "\x1b[30;107m", "\x1b[0m"

@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 import html
-import os
 
 import ipywidgets as w
 import traitlets
 
-from .. import curriculum
-
-COUNTRY_ENV = "CLOSER_AGAIN_COUNTRY"
+from .. import curriculum, settings
 
 
 def country_code(country: str = "") -> str:
     data = curriculum.data("resources")
-    code = (country or os.environ.get(COUNTRY_ENV) or data["country"]).upper()
+    code = ((country or "").strip() or settings.current().country or data["country"]).upper()
     return code if code in data["countries"] else data["country"]
 
 

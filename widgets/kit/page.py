@@ -3,6 +3,11 @@
 A notebook makes one ``ModulePage`` and asks it for each part::
 
     page = ModulePage(1, journal_path=journal_path, partner_names=partner_names)
+
+The page is handed its journal (``journal=``), or opens the one the settings
+choose (:func:`widgets.storage.opening.open_journal`): the file named by
+``journal_path`` (the notebook's parameter), or, in a group session, one held in
+the participant's browser. The page never asks which kind it got.
     page.header()
     page.who()
     page.show("checkin")
@@ -13,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import html
-import os
 import sys
 import time
 
@@ -23,8 +27,8 @@ from IPython.display import HTML, display
 
 from .. import curriculum
 from ..errors import report as report_error
-from ..storage.browser import BrowserJournal
 from ..storage.journal import PARTNER_SLOTS, Journal, JournalError
+from ..storage.opening import open_journal
 from ..storage.space_lock import WrongPassphrase
 from . import style, ticking
 from .disclosure import Disclosure
@@ -35,22 +39,6 @@ from .lock_panel import PageWatch, SpaceLockPanel
 from .sources import page_sources_html
 
 _t = curriculum.html_text
-
-#: set by the group serve command: answers then stay in each participant's browser
-GROUP_MODE_ENV = "CLOSER_AGAIN_GROUP_MODE"
-
-
-def group_mode() -> bool:
-    return os.environ.get(GROUP_MODE_ENV) == "1"
-
-
-def open_journal(journal_path: str = ""):
-    """The file journal on this device, or, in a group session, one held in the participant's browser."""
-    if group_mode():
-
-        return BrowserJournal()
-    return Journal(journal_path or None)
-
 
 def split_names(partner_names) -> list[str]:
     if isinstance(partner_names, str):
@@ -163,10 +151,13 @@ class PartnerPicker(w.VBox):
             self.state.value = html.escape(curriculum.text("who.active", name=self.page.active_name))
         else:
             self.state.value = html.escape(curriculum.text("who.nobody"))
-        recovered = getattr(self.page.journal, "recovered_from", None)
+        recovered = self.page.journal.recovered_from
         if recovered:
             self.state.value += ('<p class="ca-note" role="status">'
                                  + html.escape(curriculum.text("who.recovered", path=str(recovered))) + "</p>")
+        if self.page.restore_failed:
+            self.state.value += ('<p class="ca-note" role="status">'
+                                 + html.escape(curriculum.text("who.restore_failed")) + "</p>")
 
     def choose(self, slot: str) -> None:
         """What a click on a name does (handy in tests)."""
@@ -191,18 +182,17 @@ class ModulePage(traitlets.HasTraits):
     #: unless the passphrase is typed meanwhile: no one else can erase it at once
     forgotten_lock_wait_days = traitlets.Int(3)
 
-    def __init__(self, number: int, journal_path: str = "", partner_names="", country: str = "",
-                 today: str = "", focus_condition: str = ""):
+    def __init__(self, number: int, journal: Journal | None = None, journal_path: str = "", partner_names="",
+                 country: str = "", today: str = "", focus_condition: str = ""):
         super().__init__()
         self.focus_condition = focus_condition
         self.today = _dt.date.fromisoformat(today) if today else _dt.date.today()
         self.module = curriculum.module(number)
-        self.journal = open_journal(journal_path)
-        if hasattr(self.journal, "on_restore"):
-            self.journal.on_restore.append(self._restored)
-        if hasattr(self.journal, "on_store_result"):  # group sessions: did the browser keep the answers?
-            self.journal.on_store_result.append(lambda stored: [e.status.show_not_stored(not stored)
-                                                                for e in self.exercises])
+        self.journal = journal if journal is not None else open_journal(journal_path)
+        #: what was kept for this page elsewhere (a browser) could not all be read back
+        self.restore_failed = False
+        self.journal.on_restore.append(self._restored)
+        self.journal.on_store_result.append(self._store_result)
         self.country = country
         self.exercises: list[Exercise] = []
         self._unsaved_owner = ""  # whose answers are waiting to be saved, if any
@@ -240,10 +230,16 @@ class ModulePage(traitlets.HasTraits):
             name = None
         return name or curriculum.text(f"who.partner_default_{self.active}")
 
-    def _restored(self) -> None:
-        """The browser has handed back this participant's saved answers: show them."""
+    def _restored(self, ok: bool = True) -> None:
+        """The browser has handed back this participant's saved answers: show them (and say if some were lost)."""
+        self.restore_failed = not ok
         self.picker.refresh_names()
         self.set_active(self.active)
+
+    def _store_result(self, stored: bool) -> None:
+        """Did the place that keeps the answers (a browser) keep the latest? Every card says so."""
+        for exercise in self.exercises:
+            exercise.status.show_not_stored(not stored)
 
     def journal_names(self) -> dict[str, str]:
         """Partner names, for exercises that address both (shown only once someone is active)."""
@@ -462,9 +458,8 @@ class ModulePage(traitlets.HasTraits):
         display(self.watch)
         if self._idle_task is None:
             self._idle_task = ticking.start_in_background(self._watch_idle)
-        if hasattr(self.journal, "store"):
-            display(self.journal.store)
-            display(HTML(f'<p class="ca-note">{html.escape(curriculum.text("group.keep_note"))}</p>'))
+        for part in self.journal.page_widgets():  # a browser-held journal: its store and where answers are kept
+            display(part)
 
     def journal_tools(self) -> None:
         """'Your journal' (save a copy, bring it back, erase) on any page: in a group session, at the end."""

@@ -19,21 +19,22 @@ then True once a write works again (the page shows "Not stored yet" meanwhile).
 """
 from __future__ import annotations
 
+import html
 import json
-import os
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import anywidget
 import traitlets
+from IPython.display import HTML, display
 
-from .. import curriculum
+from .. import curriculum, settings
+from ..errors import report as report_error
+from ..settings import GROUP_SESSION_ENV as SESSION_ENV  # noqa: F401 - the names, for callers and tests
+from ..settings import GROUP_STORAGE_ENV as STORAGE_ENV  # noqa: F401
 from .journal import Journal
 
 STORAGE_PREFIX = "closer-again-journal-v1"
-SESSION_ENV = "CLOSER_AGAIN_GROUP_SESSION"   # a random id, new for every group session
-STORAGE_ENV = "CLOSER_AGAIN_GROUP_STORAGE"   # "local": participants' own devices; "session": this computer
 TABLES = ("partners", "answers", "history", "vaults", "meta")  # a locked partner: only the sealed vault
 
 # Kept per session: a reload in the session brings answers back; a later session on the
@@ -85,23 +86,17 @@ export default { render };
 
 def laptop_storage() -> bool:
     """True when the pages run in the facilitator's own browser (a session without --network)."""
-    return os.environ.get(STORAGE_ENV) != "local"
+    return settings.current().laptop_storage
 
 
 def show_storage_note() -> None:
     """On the facilitator's laptop only: what its browser keeps, and how to clear it (exactly)."""
     if laptop_storage():
-        import html
-
-        from IPython.display import HTML, display
-
-
         display(HTML(f'<p class="ca-note ca-laptop-note">{html.escape(curriculum.text("group.laptop_note"))}</p>'))
 
 
 def storage_key(family: str = STORAGE_PREFIX) -> str:
-    session = "".join(ch for ch in os.environ.get(SESSION_ENV, "") if ch.isalnum())[:64]
-    return f"{family}-{session or 'default'}"
+    return f"{family}-{settings.current().group_session or 'default'}"
 
 
 class BrowserStore(anywidget.AnyWidget):
@@ -138,10 +133,9 @@ class BrowserJournal(Journal):
         super().__init__(Path("browser-storage"))
         self.store = store or BrowserStore()
         self._restoring = False
-        self.on_restore: list = []  # called once the browser has handed back what it kept
-        #: called with False whenever the browser refused a write (full or blocked storage), and with
-        #: True when a write works again. Meanwhile the answers are kept here, in memory.
-        self.on_store_result: list[Callable[[bool], None]] = []
+        # ``on_restore`` hears once the browser has handed back what it kept; ``on_store_result``
+        # hears False whenever the browser refused a write (full or blocked storage), and True when
+        # a write works again. Meanwhile the answers are kept here, in memory.
         self.stored = True  # did the browser keep the latest answers?
         self.store.observe(self._from_browser, "from_browser")
         self.store.observe(self._store_result, "store_result")
@@ -160,6 +154,10 @@ class BrowserJournal(Journal):
         for table in TABLES:
             db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         self.changed()
+
+    def page_widgets(self) -> list:
+        """The store (invisible, it carries the answers) and a note saying where they are kept."""
+        return [self.store, HTML(f'<p class="ca-note">{html.escape(curriculum.text("group.keep_note"))}</p>')]
 
     # mirroring ---------------------------------------------------------------
     def snapshot(self) -> dict:
@@ -184,29 +182,51 @@ class BrowserJournal(Journal):
         for callback in list(self.on_store_result):
             callback(ok)
 
-    def restore(self, data: dict) -> None:
+    def restore(self, data: dict) -> bool:
+        """Bring back what the browser kept. False if any of it could not be read (that part is left out).
+
+        Every row that can be read is kept; a row that cannot (a wrong shape, a value the table
+        refuses) is skipped, so one damaged row never costs the others.
+        """
         db = self._connect()
+        whole = isinstance(data, dict)
         self._restoring = True
         try:
             db.execute("BEGIN IMMEDIATE")
             for table in TABLES:
-                rows = data.get(table) or []
+                rows = (data.get(table) or []) if isinstance(data, dict) else []
                 db.execute(f"DELETE FROM {table}")  # noqa: S608
+                if not isinstance(rows, list):
+                    whole = False
+                    continue
                 for row in rows:
-                    marks = ",".join("?" * len(row))
-                    db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", row)  # noqa: S608
+                    try:
+                        if not isinstance(row, list) or not row:
+                            raise TypeError("a kept row is not a list of values")
+                        marks = ",".join("?" * len(row))
+                        db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", row)  # noqa: S608
+                    except (sqlite3.Error, TypeError, ValueError, OverflowError):
+                        whole = False
             db.execute("COMMIT")
-        except (sqlite3.Error, TypeError, ValueError):
+        except sqlite3.Error:
             db.execute("ROLLBACK")
+            whole = False
         finally:
             self._restoring = False
+        return whole
 
     def _from_browser(self, change) -> None:
+        """The browser handed back its copy: restore it; a copy that cannot be read is logged (never its
+        content) and the page is told, so it can say so kindly."""
+        ok = True
         try:
             data = json.loads(change["new"] or "{}")
-        except ValueError:
-            data = {}
-        if isinstance(data, dict) and data:
-            self.restore(data)
+            if not isinstance(data, dict):
+                raise TypeError("the kept copy is not a JSON object")
+            if data and not self.restore(data):
+                raise ValueError("some kept rows could not be read")
+        except (ValueError, TypeError) as exc:  # json's errors are ValueErrors
+            report_error(exc, "restore answers kept in the browser")
+            ok = False
         for callback in list(self.on_restore):
-            callback()
+            callback(ok)

@@ -24,6 +24,7 @@ import json
 import os
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -191,8 +192,14 @@ class Journal:
     """The household's journal file. Use ``partner()`` or ``shared()`` to read."""
 
     def __init__(self, path: str | os.PathLike | None = None):
-        self.path = Path(path) if path else paths.journal_path()
+        self.path = paths.journal_path(path)  # the parameter, the settings or the default; "~" expanded
         self.recovered_from: Path | None = None
+        #: called once a journal kept elsewhere (a browser) was handed back: True if it was read,
+        #: False if what was kept could not be read (the page then says so). A file journal never calls.
+        self.on_restore: list[Callable[[bool], None]] = []
+        #: called with False when the place that keeps the answers refused a write, and with True when
+        #: writes work again. A file journal raises ``JournalError`` instead, so it never calls.
+        self.on_store_result: list[Callable[[bool], None]] = []
         self._db: sqlite3.Connection | None = None
         self._vaults: dict[str, OpenVault] = {}  # opened private spaces: key and answers, in memory only
 
@@ -287,6 +294,10 @@ class Journal:
 
     def changed(self) -> None:
         """Called after every committed write (a browser-held journal mirrors itself here)."""
+
+    def page_widgets(self) -> list:
+        """What a page shows for this kind of journal (a browser-held one: its store and a note). None for a file."""
+        return []
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:

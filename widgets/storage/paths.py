@@ -1,9 +1,10 @@
 """Where Closer Again keeps things on this device.
 
-The journal lives in the per-user data folder (``platformdirs``), unless the
-``CLOSER_AGAIN_JOURNAL`` environment variable or a notebook's ``journal_path``
-parameter names another file. The facilitator log (errors only, never answers)
-lives in the per-user log folder, or where ``CLOSER_AGAIN_LOG_DIR`` says.
+The journal lives in the per-user data folder (``platformdirs``), unless a
+notebook's ``journal_path`` parameter or the settings (the environment, see
+:mod:`widgets.settings`) name another file; :func:`journal_path` is the one place
+that decides, with ``~`` expanded. The facilitator log (errors only, never
+answers) lives in the per-user log folder, or where the settings say.
 """
 from __future__ import annotations
 
@@ -12,27 +13,33 @@ from pathlib import Path
 
 import platformdirs
 
+from .. import settings as _settings
+
 APP = "closer-again"
-JOURNAL_ENV = "CLOSER_AGAIN_JOURNAL"
-LOG_ENV = "CLOSER_AGAIN_LOG_DIR"
 JOURNAL_FILENAME = "journal.sqlite3"
 
 
-def journal_path(override: str | os.PathLike | None = None) -> Path:
-    """The journal file: the parameter wins, then the environment, then the default."""
-    if override:
-        return Path(override).expanduser()
-    env = os.environ.get(JOURNAL_ENV)
-    if env:
-        return Path(env).expanduser()
+def journal_path(override: str | os.PathLike | None = None,
+                 settings: _settings.Settings | None = None) -> Path:
+    """The journal file: the parameter wins, then the settings, then the default; ``~`` expanded."""
+    if override and str(override).strip():
+        return Path(str(override).strip()).expanduser()
+    found = (settings or _settings.current()).journal_path
+    if found:
+        return found
     return Path(platformdirs.user_data_dir(APP, appauthor=False)) / JOURNAL_FILENAME
 
 
-def log_dir() -> Path:
-    env = os.environ.get(LOG_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_log_dir(APP, appauthor=False))
+def log_dir(settings: _settings.Settings | None = None) -> Path:
+    """The facilitator log folder: the settings, or the per-user log folder."""
+    found = (settings or _settings.current()).log_dir
+    return found or Path(platformdirs.user_log_dir(APP, appauthor=False))
+
+
+def group_dir(settings: _settings.Settings | None = None) -> Path:
+    """The facilitator's group folder: the settings, or ``group`` in the per-user data folder."""
+    found = (settings or _settings.current()).group_dir
+    return found or Path(platformdirs.user_data_dir(APP, appauthor=False)) / "group"
 
 
 def ensure_private_dir(path: Path) -> None:

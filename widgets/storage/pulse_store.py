@@ -7,13 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from .. import curriculum
 from . import paths
-
-GROUP_DIR_ENV = "CLOSER_AGAIN_GROUP_DIR"
-
 
 PULSE_FILENAME = "pulse.sqlite3"
 
@@ -36,12 +31,7 @@ SCHEMA = (
 )
 
 
-def group_dir() -> Path:
-    """The facilitator's group folder: ``CLOSER_AGAIN_GROUP_DIR``, or the user data folder."""
-    env = os.environ.get(GROUP_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir(paths.APP, appauthor=False)) / "group"
+group_dir = paths.group_dir  # the facilitator's group folder (settings, or the user data folder)
 
 
 def pulse_path() -> Path:
