@@ -29,6 +29,7 @@ from .. import curriculum
 from ..kit.disclosure import Disclosure
 from ..kit.exercise import Exercise, register
 from ..kit.fields import SingleChoiceField, TextField
+from ..kit.shared_models import shared_layout
 from ..storage.journal import JournalError, PartnerView
 from ..storage.space_lock import WrongPassphrase
 from .activities import too_long
@@ -156,6 +157,20 @@ class PrivateAnswers:
 
 # -- rating, alone -------------------------------------------------------------------------------
 
+class _RowsOnDemand(dict):
+    """Item id -> field; asking for an idea whose section is not built yet builds that section."""
+
+    def __init__(self, build_section_of):
+        super().__init__()
+        self._build_section_of = build_section_of
+
+    def __missing__(self, item_id):
+        self._build_section_of(item_id)
+        if dict.__contains__(self, item_id):
+            return dict.__getitem__(self, item_id)
+        raise KeyError(item_id)
+
+
 @register("menu")
 class PrivateMenu(Exercise):
     """Rate every idea privately; lock with a passphrase if you wish; hand over."""
@@ -171,15 +186,19 @@ class PrivateMenu(Exercise):
         t = content
         self.kind_names = dict(content["kinds"])
         self.items = menu_items()
-        self.rating_fields: dict[str, SingleChoiceField] = {}
-        self.note_fields: dict[str, TextField] = {}
-        sections, titles = [], []
+        # an idea's rating and note are built when its section opens (or a test asks for them),
+        # filled with the answers of the person at the page, and closed at every hand-over
+        self.rating_fields: dict[str, SingleChoiceField] = _RowsOnDemand(self._build_section_of)
+        self.note_fields: dict[str, TextField] = _RowsOnDemand(self._build_section_of)
+        sections, titles, self.section_kinds = [], [], []
         for kind, title in [*self.kind_names.items(), ("own", curriculum.text("menu.own_section"))]:
             rows = []
-            for item in self.items:
-                if item["kind"] == kind:
-                    rows += self._item_row(item)
             self.own_box = getattr(self, "own_box", None)
+            if kind != "own":
+                sections.append(None)
+                titles.append(title)
+                self.section_kinds.append(kind)
+                continue
             if kind == "own":
                 self.own_rows = w.VBox(rows, layout=w.Layout(width="100%"))
                 self.own_text = w.Text(value="", placeholder=curriculum.text("menu.own_placeholder"), description=curriculum.text("menu.own_label"),
@@ -190,7 +209,10 @@ class PrivateMenu(Exercise):
                         self.own_rows, self.own_text, self.own_add]
             sections.append(w.VBox(rows, layout=w.Layout(width="100%")))
             titles.append(title)
-        self.section_boxes = [Disclosure(title, [box]) for title, box in zip(titles, sections)]
+            self.section_kinds.append(kind)
+        self.section_boxes = [Disclosure(title, [box]) if box is not None
+                              else Disclosure(title, build=lambda kind=kind: self._section_rows(kind))
+                              for title, box, kind in zip(titles, sections, self.section_kinds)]
         self.sections = w.VBox(self.section_boxes, layout=w.Layout(width="100%"))
         # how the ratings are protected; an earlier version's menu lock opens here once
         self.pass_1 = w.Password(description=curriculum.text("lock.passphrase"), style={"description_width": "initial"},
@@ -216,6 +238,36 @@ class PrivateMenu(Exercise):
         self.note_fields[item["id"]] = note
         return [rating, note]
 
+    def _section_rows(self, kind: str) -> list:
+        """A section's ideas, built when it opens, showing the answers of the person at the page."""
+        rows = []
+        for item in self.items:
+            if item["kind"] == kind:
+                rows += self._item_row(item)
+        self._loading_menu = True
+        try:
+            for item in self.items:
+                if item["kind"] == kind:
+                    self.rating_fields[item["id"]].show(self.data["ratings"].get(item["id"]))
+                    self.note_fields[item["id"]].show(self.data["notes"].get(item["id"]))
+        finally:
+            self._loading_menu = False
+        return [w.VBox(rows, layout=shared_layout(width="100%"))]
+
+    def _build_section_of(self, item_id: str) -> None:
+        kind = next((i["kind"] for i in self.items if i["id"] == item_id), None)
+        if kind is not None and kind in self.section_kinds:
+            self.section_boxes[self.section_kinds.index(kind)].ensure_built()
+
+    def _forget_sections(self) -> None:
+        """Close every section and the rows built in it: nothing of this person's stays in a live widget."""
+        for section in self.section_boxes:
+            section.forget()
+        for item in self.items:
+            if item["kind"] != "own":
+                dict.pop(self.rating_fields, item["id"], None)
+                dict.pop(self.note_fields, item["id"], None)
+
     # -- state -------------------------------------------------------------------
     def view(self):
         if self.scope == "private" and self.page.active:
@@ -226,8 +278,7 @@ class PrivateMenu(Exercise):
         view = self.view()
         self.answers = PrivateAnswers(view) if view is not None else None
         self.data = {"ratings": {}, "notes": {}}
-        for section in self.section_boxes:  # the next person starts with every section closed
-            section.is_open = False
+        self._forget_sections()  # the next person starts with every section closed, its rows closed
         self._refresh_own()
         super().refresh()
 

@@ -17,6 +17,7 @@ from .. import curriculum
 from ..errors import kindly
 from ..storage.journal import JournalError
 from .fields import Field, make_field
+from .shared_models import shared_layout
 
 SKIPPED = "_skipped"
 
@@ -70,7 +71,7 @@ class Exercise(w.VBox):
     visited = traitlets.Bool(False)
 
     def __init__(self, page, spec: dict):
-        super().__init__(layout=w.Layout(width="100%"))
+        super().__init__(layout=shared_layout(width="100%"))
         self.page = page
         self.spec = spec
         self.exercise_id = spec["id"]
@@ -82,11 +83,11 @@ class Exercise(w.VBox):
         self.retry.on_click(lambda _: self.flush())
         self.skip_button = w.Button(description=curriculum.text("exercise.skip"))
         self.skip_button.on_click(lambda _: self.set_skipped(True))
-        self.reopen_button = w.Button(description=curriculum.text("exercise.reopen"))
+        self.reopen_button = w.Button(description=curriculum.text("exercise.reopen"), layout=shared_layout())
         self.reopen_button.on_click(lambda _: self.set_skipped(False))
-        self.skipped_note = w.HTML(html.escape(curriculum.text("exercise.skipped")))
-        self.scope_line = w.HTML("").add_class("ca-scope")
-        self.message = w.HTML("").add_class("ca-kind")
+        self.skipped_note = w.HTML(html.escape(curriculum.text("exercise.skipped")), layout=shared_layout())
+        self.scope_line = w.HTML("", layout=shared_layout()).add_class("ca-scope")
+        self.message = w.HTML("", layout=shared_layout()).add_class("ca-kind")
         self._pending: dict[str, object] = {}
         self._sealed_pending = ""  # answers that wait for a locked space's owner: sealed, never plain
         self._sealed_for = ""
@@ -96,10 +97,10 @@ class Exercise(w.VBox):
             f'<p class="ca-note"><strong>{html.escape(curriculum.text("exercise.content_note"))}:</strong> '
             f"{html.escape(spec['content_note'])}</p>"
             f"<p>{html.escape(spec['intro'])}</p>",
-            layout=w.Layout(width="100%"),
+            layout=shared_layout(width="100%"),
         )
         self.heading = heading
-        self.body = w.VBox(layout=w.Layout(width="100%"))
+        self.body = w.VBox(layout=shared_layout(width="100%"))
         self.footer = w.HBox(
             [self.status, self.retry, self.skip_button],
             layout=w.Layout(justify_content="space-between", align_items="center", width="100%",

@@ -13,18 +13,21 @@ import html
 
 import ipywidgets as w
 import traitlets
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import TextStyle
 
 from .. import curriculum
+from .shared_models import shared_layout, shared_style
 
 
 def _label(text: str) -> w.HTML:
-    return w.HTML(f"<span>{html.escape(text)}</span>", layout=w.Layout(width="100%")).add_class(
+    return w.HTML(f"<span>{html.escape(text)}</span>", layout=shared_layout(width="100%")).add_class(
         "ca-field-label"
     )
 
 
 def _help(text: str) -> w.HTML:
-    return w.HTML(html.escape(text), layout=w.Layout(width="100%")).add_class("ca-help")
+    return w.HTML(html.escape(text), layout=shared_layout(width="100%")).add_class("ca-help")
 
 
 class Field(w.VBox):
@@ -37,10 +40,10 @@ class Field(w.VBox):
     acceptable = traitlets.Bool(True)
 
     def __init__(self, field_id: str, label: str, help: str = "", **kwargs):
-        super().__init__(layout=w.Layout(width="100%"))
+        super().__init__(layout=shared_layout(width="100%"))
         self.field_id = field_id
         self.label = label
-        self.kind_message = w.HTML("").add_class("ca-kind")
+        self.kind_message = w.HTML("", layout=shared_layout()).add_class("ca-kind")
         self.add_class("ca-field")
         parts = [_label(label)]
         if help:
@@ -69,17 +72,17 @@ class TextField(Field):
             placeholder="",
             rows=rows,
             continuous_update=True,
-            layout=w.Layout(width="100%"),
+            layout=shared_layout(width="100%"),
             description=label,
-            style={"description_width": "0px"},
+            style=shared_style(TextStyle, description_width="0px"),
         )
         self.box.add_class("ca-textarea")
         self.box.add_class("ca-sr-label")
-        self.counter = w.HTML("").add_class("ca-help")
+        self.counter = w.HTML("", layout=shared_layout()).add_class("ca-help")
         self.box.observe(self._typed, "value")
         self._showing = False
         self._update_counter(0)
-        self._finish(w.VBox([self.box, self.counter], layout=w.Layout(width="100%")))
+        self._finish(w.VBox([self.box, self.counter], layout=shared_layout(width="100%")))
 
     def _update_counter(self, count: int) -> None:
         self.counter.value = html.escape(
@@ -128,14 +131,14 @@ class SingleChoiceField(Field):
         self.options = [value for _, value in pairs]
         self.buttons = [
             w.ToggleButton(
-                value=False, description=shown, tooltip=f"{label}: {shown}", layout=w.Layout(width="auto", max_width="100%")
+                value=False, description=shown, tooltip=f"{label}: {shown}", layout=shared_layout(width="auto", max_width="100%")
             )
             for shown in self.labels
         ]
         self._showing = False
         for button in self.buttons:
             button.observe(self._pressed, "value")
-        self._finish(w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap", width="100%")))
+        self._finish(w.HBox(self.buttons, layout=shared_layout(flex_flow="row wrap", width="100%")))
 
     def _mark(self) -> None:
         for button, shown in zip(self.buttons, self.labels):
@@ -179,13 +182,13 @@ class MultiChoiceField(Field):
         super().__init__(field_id, label, help)
         self.options = list(options)
         self.boxes = [
-            w.Checkbox(value=False, description=opt, indent=False, layout=w.Layout(width="100%"))
+            w.Checkbox(value=False, description=opt, indent=False, layout=shared_layout(width="100%"))
             for opt in self.options
         ]
         self._showing = False
         for box in self.boxes:
             box.observe(self._ticked, "value")
-        self._finish(w.VBox(self.boxes, layout=w.Layout(width="100%")))
+        self._finish(w.VBox(self.boxes, layout=shared_layout(width="100%")))
 
     def _ticked(self, change) -> None:
         if not self._showing:
@@ -217,28 +220,28 @@ class ScaleField(Field):
             placeholder="–",
             description=curriculum.text("scale.box", label=label, minimum=minimum, maximum=maximum),
             continuous_update=True,
-            layout=w.Layout(width="5.5em"),
+            layout=shared_layout(width="5.5em"),
         )
         self.box.add_class("ca-sr-label")
         self.box.add_class("ca-scale-box")
-        self.minus = w.Button(description="−", tooltip=curriculum.text("scale.less", label=label), layout=w.Layout(width="48px"))
-        self.plus = w.Button(description="+", tooltip=curriculum.text("scale.more", label=label), layout=w.Layout(width="48px"))
+        self.minus = w.Button(description="−", tooltip=curriculum.text("scale.less", label=label), layout=shared_layout(width="48px"))
+        self.plus = w.Button(description="+", tooltip=curriculum.text("scale.more", label=label), layout=shared_layout(width="48px"))
         self.minus.add_class("ca-square")
         self.plus.add_class("ca-square")
-        self.bar = w.HTML("", layout=w.Layout(flex="1 1 auto", width="auto"))
+        self.bar = w.HTML("", layout=shared_layout(flex="1 1 auto", width="auto"))
         self._showing = False
         self.box.observe(self._typed, "value")
         self.minus.on_click(lambda _: self._step(-1))
         self.plus.on_click(lambda _: self._step(+1))
-        row = w.HBox([self.minus, self.box, self.plus, self.bar], layout=w.Layout(width="100%"))
+        row = w.HBox([self.minus, self.box, self.plus, self.bar], layout=shared_layout(width="100%"))
         row.add_class("ca-scale-row")
         anchors = w.HTML(
             f'<div class="ca-anchors"><span>{minimum}: {html.escape(low)}</span>'
             f"<span>{maximum}: {html.escape(high)}</span></div>",
-            layout=w.Layout(width="100%"),
+            layout=shared_layout(width="100%"),
         )
         self._draw_bar()
-        self._finish(w.VBox([row, anchors], layout=w.Layout(width="100%")))
+        self._finish(w.VBox([row, anchors], layout=shared_layout(width="100%")))
 
     def _draw_bar(self) -> None:
         if self.value is None:
@@ -290,8 +293,8 @@ class DateField(Field):
 
     def __init__(self, field_id, label, help=""):
         super().__init__(field_id, label, help)
-        self.picker = w.DatePicker(description=label, style={"description_width": "0px"},
-                                   layout=w.Layout(width="auto"))
+        self.picker = w.DatePicker(description=label, style=shared_style(DescriptionStyle, description_width="0px"),
+                                   layout=shared_layout(width="auto"))
         self.picker.add_class("ca-sr-label")
         self._showing = False
         self.picker.observe(self._picked, "value")

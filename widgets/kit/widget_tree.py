@@ -12,14 +12,16 @@ from collections.abc import Iterable
 
 import ipywidgets as w
 
+from .shared_models import is_shared
+
 
 def close_tree(widget: w.Widget) -> None:
-    """Close a widget, everything inside it, and their layout and style models."""
+    """Close a widget, everything inside it, and their own layout and style models (never shared ones)."""
     for child in tuple(getattr(widget, "children", ()) or ()):
         close_tree(child)
     for part in ("layout", "style"):
         model = getattr(widget, part, None)
-        if isinstance(model, w.Widget):
+        if isinstance(model, w.Widget) and not is_shared(model):
             model.close()
     widget.close()
 
