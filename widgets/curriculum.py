@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import locations
+from . import locations, settings
 
 CONTENT_DIR = locations.CONTENT
 MODULES_DIR = CONTENT_DIR / "modules"
@@ -102,9 +102,8 @@ def _check_segment_exercises(path: Path, segments: tuple[Segment, ...], exercise
             seen[exercise_id] = seg.title
 
 
-def _load_module(path: Path) -> Module:
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+def _load_module(path: Path, locale: str = settings.DEFAULT_LOCALE) -> Module:
+    data = copy.deepcopy(_localised(path, locale))
     missing = [k for k in REQUIRED_KEYS if not data.get(k)]
     if missing:
         raise ContentError(f"{path.name}: missing {', '.join(missing)}")
@@ -155,12 +154,78 @@ def _load_module(path: Path) -> Module:
     )
 
 
+# -- languages: a locale folder overrides the English files key by key ------------------------
+
+LOCALES_DIR = CONTENT_DIR / "locales"
+_LOCALE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_chosen_locale = ""  # set by use_locale() (a notebook parameter); "" means: as the environment says
+
+
+def use_locale(code: str) -> None:
+    """Choose the language of this kernel's pages (e.g. from a papermill parameter); "" follows
+    ``CLOSER_AGAIN_LOCALE`` (read through :mod:`widgets.settings`)."""
+    global _chosen_locale
+    if code and not _LOCALE_CODE.match(code):
+        raise ContentError(f"locale {code!r} should look like 'en', 'fr' or 'pt-BR'")
+    _chosen_locale = code
+
+
+def current_locale() -> str:
+    """The language the words come in: :func:`use_locale`'s choice, else the environment's, else English."""
+    code = _chosen_locale or settings.current().locale or settings.DEFAULT_LOCALE
+    return code if _LOCALE_CODE.match(code) else settings.DEFAULT_LOCALE
+
+
+def language_tag() -> str:
+    """The page's ``lang`` attribute: the locale's own ``[meta] lang`` in ui.toml, else its code."""
+    meta = _content_file("ui").get("meta", {})
+    return meta.get("lang") or current_locale()
+
+
+def locale_dir(code: str) -> Path | None:
+    """``content/locales/<code>`` when it exists (English is the base files themselves: None)."""
+    if code == settings.DEFAULT_LOCALE or not _LOCALE_CODE.match(code):
+        return None
+    folder = LOCALES_DIR / code
+    return folder if folder.is_dir() else None
+
+
+def _overlay(base: dict, override: dict) -> dict:
+    """``base`` with ``override`` laid over it: tables merge key by key; anything else is replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _overlay(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 @functools.cache
-def modules() -> tuple[Module, ...]:
-    """Every module, in order."""
-    found = [_load_module(p) for p in sorted(MODULES_DIR.glob("[0-9][0-9]_*.toml"))]
+def _localised(path: Path, locale: str) -> dict:
+    """One content file as the locale has it: the English file, with the locale's file of the same
+    relative name (if any) laid over it key by key."""
+    with path.open("rb") as fh:
+        found = tomllib.load(fh)
+    own = locale_dir(locale)
+    if own is not None:
+        twin = own / path.relative_to(CONTENT_DIR)
+        if twin.is_file():
+            with twin.open("rb") as fh:
+                found = _overlay(found, tomllib.load(fh))
+    return found
+
+
+@functools.cache
+def _modules(locale: str) -> tuple[Module, ...]:
+    found = [_load_module(p, locale) for p in sorted(MODULES_DIR.glob("[0-9][0-9]_*.toml"))]
     found.sort(key=lambda m: m.number)
     return tuple(found)
+
+
+def modules() -> tuple[Module, ...]:
+    """Every module, in order (in the current language)."""
+    return _modules(current_locale())
 
 
 def module(number: int) -> Module:
@@ -175,11 +240,9 @@ def next_module(number: int) -> Module | None:
     return later[0] if later else None
 
 
-@functools.cache
-@functools.lru_cache(maxsize=None)
 def _content_file(name: str) -> dict:
-    with (CONTENT_DIR / f"{name}.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    """A shared content file in the current language (cached; do not change it: see :func:`data`)."""
+    return _localised(CONTENT_DIR / f"{name}.toml", current_locale())
 
 
 def data(name: str) -> dict:
@@ -274,9 +337,13 @@ def _check_citations(where: str, blocks, known: set[str]) -> None:
                 raise ContentError(f"{where}: {what} names unknown shared rule {missing[0]!r}")
 
 
-@functools.cache
 def _shared_rules_file() -> tuple[tuple[dict, ...], tuple[dict, ...]]:
-    raw = _content_file(SHARED_RULES_FILE)
+    return _shared_rules_in(current_locale())
+
+
+@functools.cache
+def _shared_rules_in(locale: str) -> tuple[tuple[dict, ...], tuple[dict, ...]]:
+    raw = _localised(CONTENT_DIR / f"{SHARED_RULES_FILE}.toml", locale)
     where = f"{SHARED_RULES_FILE}.toml"
     sources = _checked_sources(where, raw.get("sources", []))
     known = {s["id"] for s in sources}
