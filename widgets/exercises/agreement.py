@@ -18,7 +18,7 @@ import zoneinfo
 import ipywidgets as w
 from icalendar import Alarm, Calendar, Event
 
-from .. import curriculum
+from .. import curriculum, templating
 from ..kit.exercise import Exercise, register
 from ..kit.help import country_code
 from ..storage.journal import JournalError
@@ -29,22 +29,6 @@ ICAL_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 FREQUENCIES = {"Every week": 1, "Every two weeks": 2, "Every four weeks": 4}
 CALENDAR_KEY = "calendar/"
 REVISION_PREFIX = "agreement/rev/"
-
-PAGE_CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 13pt; line-height: 1.55; color: #1f2a30;
-       max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
-h1 { font-size: 22pt; margin-bottom: 0.2em; } h2 { font-size: 15pt; margin-top: 1.4em; border-bottom: 1px solid #8a9aa1; }
-.answer { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0 0 0.8em; }
-.label { font-weight: bold; margin: 0.6em 0 0.1em; }
-.meta { color: #45545c; }
-.changes li { margin-bottom: 0.4em; }
-.print { font-size: 14pt; padding: 10px 18px; min-height: 44px; border-radius: 8px; border: 1px solid #1d5c63;
-         background: #1d5c63; color: #fff; cursor: pointer; }
-.signature { margin-top: 2.5em; display: flex; gap: 3em; flex-wrap: wrap; }
-.signature div { border-top: 1px solid #1f2a30; padding-top: 4px; min-width: 14em; }
-@media print { .print, .no-print { display: none; } body { margin: 0; } h2 { page-break-after: avoid; } }
-"""
-
 
 # -- the agreement ----------------------------------------------------------------
 
@@ -94,8 +78,8 @@ def changes_between(before: dict | None, after: dict) -> list[str]:
         for section in version.get("sections", []):
             for f in section.get("fields", []):
                 out[f"{section['title']}: {f['label']}"] = f["value"]
-        out["Our check-in rhythm"] = version.get("rhythm", "")
-        out["We will look at this again on"] = version.get("revisit", "")
+        out[curriculum.text("agreement.rhythm")] = version.get("rhythm", "")
+        out[curriculum.text("agreement.revisit")] = version.get("revisit", "")
         return out
 
     old, new = flat(before), flat(after)
@@ -103,47 +87,29 @@ def changes_between(before: dict | None, after: dict) -> list[str]:
     for key in new:
         if key not in old or not old[key]:
             if new[key]:
-                lines.append(f"Added: {key}: “{new[key]}”")
+                lines.append(curriculum.text("agreement.added", what=key, new=new[key]))
         elif new[key] != old[key]:
-            lines.append(f"Changed: {key}: was “{old[key]}”, now “{new[key]}”" if new[key] else f"Removed: {key}")
-    lines += [f"Removed: {key}" for key in old if key not in new and old[key]]
+            lines.append(curriculum.text("agreement.changed", what=key, old=old[key], new=new[key]) if new[key]
+                         else curriculum.text("agreement.removed", what=key))
+    lines += [curriculum.text("agreement.removed", what=key) for key in old if key not in new and old[key]]
     return lines
 
 
 def agreement_html(version: dict, previous: dict | None = None, show_changes: bool = False) -> str:
-    """The printable page. Every piece of user text is escaped."""
-    e = html.escape
-    names = [n for n in version.get("names", []) if n] or ["Partner 1", "Partner 2"]
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        "script-src 'unsafe-inline'\">",
-        f"<title>Our agreement</title><style>{PAGE_CSS}</style></head><body>",
-        "<p class='no-print'><button class='print' onclick='window.print()'>Print or save as PDF</button></p>",
-        "<h1>Our agreement</h1>",
-        f"<p class='meta'><span dir='auto'>{' &amp; '.join(e(n) for n in names)}</span> · "
-        f"made on {e(version.get('made_at', '')[:10])} · version {e(str(version.get('number', 1)))}</p>",
-        "<p>This is a living agreement, not a contract. Either of us can ask to change it at any time.</p>",
-    ]
-    for section in version.get("sections", []):
-        if not section.get("fields"):
-            continue
-        parts.append(f"<h2>{e(section['title'])}</h2>")
-        for f in section["fields"]:
-            parts.append(f"<p class='label'>{e(f['label'])}</p><p class='answer' dir='auto'>{e(f['value'])}</p>")
-    if version.get("rhythm"):
-        parts.append(f"<h2>Our check-in rhythm</h2><p class='answer' dir='auto'>{e(version['rhythm'])}</p>")
-    if version.get("revisit"):
-        parts.append(f"<h2>We will look at this again on</h2><p class='answer'>{e(version['revisit'])}</p>")
-    if show_changes:
-        lines = changes_between(previous, version)
-        parts.append("<h2>What changed since the previous version</h2>")
-        parts.append("<ul class='changes'>" + "".join(f"<li dir='auto'>{e(line)}</li>" for line in lines) + "</ul>"
-                     if lines else "<p>Nothing changed, or this is the first version.</p>")
-    parts.append("<div class='signature'>" + "".join(f"<div dir='auto'>{e(n)}</div>" for n in names) + "</div>")
-    parts.append("</body></html>")
-    return "".join(parts)
+    """The printable page (``templates/agreement.html.j2``). Every piece of user text is escaped."""
+    names = [n for n in version.get("names", []) if n] or [curriculum.text("who.partner_default_a"),
+                                                           curriculum.text("who.partner_default_b")]
+    return templating.render(
+        "agreement.html.j2",
+        names=names,
+        made_on=str(version.get("made_at", ""))[:10],
+        number=str(version.get("number", 1)),
+        sections=version.get("sections", []),
+        rhythm=version.get("rhythm", ""),
+        revisit=version.get("revisit", ""),
+        show_changes=show_changes,
+        changes=changes_between(previous, version) if show_changes else [],
+    )
 
 
 @register("agreement")
@@ -151,11 +117,11 @@ class Agreement(Exercise):
     """Make a new version of 'Our agreement', see what changed, download and print it."""
 
     def build(self) -> None:
-        self.make_button = w.Button(description="Make our agreement (a new version)", button_style="primary")
+        self.make_button = w.Button(description=curriculum.text("agreement.make"), button_style="primary")
         self.make_button.on_click(lambda _: self.make())
-        self.show_changes = w.Checkbox(value=True, indent=False, description="Show what changed since the previous version",
+        self.show_changes = w.Checkbox(value=True, indent=False, description=curriculum.text("agreement.show_changes"),
                                        layout=w.Layout(width="100%"))
-        self.versions = w.Dropdown(options=[], description="Version", style={"description_width": "initial"},
+        self.versions = w.Dropdown(options=[], description=curriculum.text("agreement.versions"), style={"description_width": "initial"},
                                    layout=w.Layout(width="100%"))
         self.versions.observe(lambda _: self.offer(), "value")
         self.show_changes.observe(lambda _: self.offer(), "value")
@@ -188,7 +154,8 @@ class Agreement(Exercise):
 
     def load_versions(self, select: str | None = None) -> None:
         revs = self.revisions()
-        options = [(f"Version {int(k)}, {v.get('made_at', '')[:10]}", k) for k, v in sorted(revs.items())]
+        options = [(curriculum.text("agreement.version_option", number=int(k), date=v.get("made_at", "")[:10]), k)
+                   for k, v in sorted(revs.items())]
         self.versions.options = options
         if options:
             self.versions.value = select or options[-1][1]
@@ -207,13 +174,13 @@ class Agreement(Exercise):
         doc = self.document()
         if not doc:
             self.link.value = ""
-            self.preview.value = "<p class='ca-help'>No version yet. Fill in the parts above, then press the button.</p>"
+            self.preview.value = f"<p class='ca-help'>{curriculum.html_text('agreement.none_yet')}</p>"
             return
         name = f"our-agreement-version-{int(self.versions.value)}.html"
-        self.link.value = download_link(doc.encode("utf-8"), name, "Download our agreement (open it, then print or save as PDF)",
+        self.link.value = download_link(doc.encode("utf-8"), name, curriculum.text("agreement.download"),
                                         mime="text/html")
         # a sandboxed preview: the page's own print button works inside it; nothing else runs
-        self.preview.value = (f"<iframe title='Our agreement, preview' sandbox='allow-modals allow-scripts' "
+        self.preview.value = (f"<iframe title='{curriculum.html_text('agreement.preview')}' sandbox='allow-modals allow-scripts' "
                               f"style='width:100%;height:480px;border:1px solid #8a9aa1;border-radius:8px' "
                               f"srcdoc=\"{html.escape(doc, quote=True)}\"></iframe>")
 
@@ -247,23 +214,23 @@ def calendar_ics(rhythm: dict, revisit: str | None, today: _dt.date, uid_seed: s
     cal.add("calscale", "GREGORIAN")
     checkin = Event()
     checkin.add("uid", f"{uuid.uuid5(uuid.NAMESPACE_URL, uid_seed + '/checkin')}@closer-again.local")
-    checkin.add("summary", "Our check-in")
-    checkin.add("description", "A short, kind check-in: how are we, what do we need this week?")
+    checkin.add("summary", curriculum.text("calendar.checkin"))
+    checkin.add("description", curriculum.text("calendar.checkin_about"))
     checkin.add("dtstart", _dt.datetime(first.year, first.month, first.day, hour, minute, tzinfo=tz))
     checkin.add("duration", _dt.timedelta(minutes=int(rhythm.get("minutes", 20))))
     checkin.add("rrule", {"freq": "weekly", "interval": FREQUENCIES[rhythm["frequency"]], "byday": ICAL_DAYS[weekday]})
     checkin.add("dtstamp", _dt.datetime.now(_dt.timezone.utc))
-    checkin.add_component(_reminder("Our check-in is in 15 minutes", _dt.timedelta(minutes=15)))
+    checkin.add_component(_reminder(curriculum.text("calendar.checkin_soon"), _dt.timedelta(minutes=15)))
     cal.add_component(checkin)
     if revisit:
         day = _dt.date.fromisoformat(revisit)
         look = Event()
         look.add("uid", f"{uuid.uuid5(uuid.NAMESPACE_URL, uid_seed + '/revisit')}@closer-again.local")
-        look.add("summary", "Look at our agreement again")
+        look.add("summary", curriculum.text("calendar.look_again"))
         look.add("dtstart", day)
         look.add("dtend", day + _dt.timedelta(days=1))
         look.add("dtstamp", _dt.datetime.now(_dt.timezone.utc))
-        look.add_component(_reminder("Tomorrow: look at our agreement again", _dt.timedelta(days=1)))
+        look.add_component(_reminder(curriculum.text("calendar.look_again_soon"), _dt.timedelta(days=1)))
         cal.add_component(look)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -280,27 +247,26 @@ class CalendarPlanner(Exercise):
     """Choose the check-in rhythm and the revisit date; download them as a calendar file."""
 
     def build(self) -> None:
-        self.weekday = w.Dropdown(options=WEEKDAYS, value="Sunday", description="Day",
+        self.weekday = w.Dropdown(options=WEEKDAYS, value="Sunday", description=curriculum.text("calendar.day"),
                                   style={"description_width": "initial"}, layout=w.Layout(width="100%"))
         self.time = w.Dropdown(options=[f"{h:02d}:{m:02d}" for h in range(7, 23) for m in (0, 30)], value="19:00",
-                               description="Time", style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.frequency = w.Dropdown(options=list(FREQUENCIES), value="Every week", description="How often",
+                               description=curriculum.text("calendar.time"), style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.frequency = w.Dropdown(options=list(FREQUENCIES), value="Every week", description=curriculum.text("calendar.how_often"),
                                     style={"description_width": "initial"}, layout=w.Layout(width="100%"))
         self.timezone = w.Combobox(options=sorted(zoneinfo.available_timezones()), value=default_timezone(self.page.country),
-                                   ensure_option=True, description="Time zone", style={"description_width": "initial"},
+                                   ensure_option=True, description=curriculum.text("calendar.time_zone"), style={"description_width": "initial"},
                                    layout=w.Layout(width="100%"))
-        self.revisit = w.DatePicker(description="Look at our agreement again on", style={"description_width": "initial"},
+        self.revisit = w.DatePicker(description=curriculum.text("calendar.revisit"), style={"description_width": "initial"},
                                     layout=w.Layout(width="100%"))
         for control in (self.weekday, self.time, self.frequency, self.timezone):
             control.observe(lambda _: self.save_rhythm(), "value")
         self.revisit.observe(lambda ch: self.save_revisit(ch["new"]), "value")
-        self.download_button = w.Button(description="Make our calendar file", button_style="primary")
+        self.download_button = w.Button(description=curriculum.text("calendar.make"), button_style="primary")
         self.download_button.on_click(lambda _: self.offer())
         self.link = w.HTML("", layout=w.Layout(width="100%"))
         self.body.children = [self.weekday, self.time, self.frequency, self.timezone, self.revisit,
                               self.download_button, self.link,
-                              w.HTML("<p class='ca-help'>Open the file with your calendar app (Google Calendar, "
-                                     "Apple Calendar, Outlook, Thunderbird…) to add the check-ins and the reminder.</p>")]
+                              w.HTML(f"<p class='ca-help'>{curriculum.html_text('calendar.help')}</p>")]
 
     def rhythm(self) -> dict:
         return {"weekday": self.weekday.value, "time": self.time.value, "frequency": self.frequency.value,
