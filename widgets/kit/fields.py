@@ -20,14 +20,12 @@ from .. import curriculum
 from .shared_models import shared_layout, shared_style
 
 
-def _label(text: str) -> w.HTML:
-    return w.HTML(f"<span>{html.escape(text)}</span>", layout=shared_layout(width="100%")).add_class(
+def _label(text: str, help: str = "") -> w.HTML:
+    """A field's label, with its help text below it when there is one."""
+    below = f'<div class="ca-help ca-field-help">{html.escape(help)}</div>' if help else ""
+    return w.HTML(f"<span>{html.escape(text)}</span>{below}", layout=shared_layout(width="100%")).add_class(
         "ca-field-label"
     )
-
-
-def _help(text: str) -> w.HTML:
-    return w.HTML(html.escape(text), layout=shared_layout(width="100%")).add_class("ca-help")
 
 
 class Field(w.VBox):
@@ -45,13 +43,11 @@ class Field(w.VBox):
         self.label = label
         self.kind_message = w.HTML("", layout=shared_layout()).add_class("ca-kind")
         self.add_class("ca-field")
-        parts = [_label(label)]
-        if help:
-            parts.append(_help(help))
-        self._header = parts
+        # the label and its help are one HTML model (a page has hundreds of fields)
+        self._header = [_label(label, help)]
 
-    def _finish(self, control: w.Widget) -> None:
-        self.children = (*self._header, control, self.kind_message)
+    def _finish(self, *controls: w.Widget) -> None:
+        self.children = (*self._header, *controls, self.kind_message)
 
     def show(self, value) -> None:
         """Display a saved answer without it counting as a new answer."""
@@ -82,7 +78,7 @@ class TextField(Field):
         self.box.observe(self._typed, "value")
         self._showing = False
         self._update_counter(0)
-        self._finish(w.VBox([self.box, self.counter], layout=shared_layout(width="100%")))
+        self._finish(self.box, self.counter)
 
     def _update_counter(self, count: int) -> None:
         self.counter.value = html.escape(
@@ -188,7 +184,7 @@ class MultiChoiceField(Field):
         self._showing = False
         for box in self.boxes:
             box.observe(self._ticked, "value")
-        self._finish(w.VBox(self.boxes, layout=shared_layout(width="100%")))
+        self._finish(*self.boxes)
 
     def _ticked(self, change) -> None:
         if not self._showing:
