@@ -8,6 +8,10 @@ template in ``content/locales/<code>/templates/``; that copy is used instead.
 from __future__ import annotations
 
 import jinja2
+from jinja2.utils import markupsafe
+
+#: HTML made in code and already escaped there (e.g. Markdown through mistune with escape=True)
+Markup = markupsafe.Markup
 
 from . import curriculum, locations
 

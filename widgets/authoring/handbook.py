@@ -13,7 +13,8 @@ from pathlib import Path
 
 import mistune
 
-from .. import curriculum, locations
+from .. import curriculum, locations, templating
+from ..templating import Markup
 from .plan import PLAN_END, PLAN_START, timed_plan_markdown
 
 ROOT = locations.ROOT
@@ -22,33 +23,20 @@ FACILITATOR = locations.FACILITATOR
 GUIDE_PAGES = (("README.md", "guide"), ("running_the_series.md", "running-the-series"),
                ("referral_map.md", "referral-map"))
 
-PRINT_CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 12pt; line-height: 1.5; color: #1f2a30;
-       max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }
-h1 { font-size: 22pt; } h2 { font-size: 16pt; margin-top: 1.6em; } h3 { font-size: 13pt; }
-table { border-collapse: collapse; width: 100%; margin: 0.6em 0; }
-th, td { border: 1px solid #8a9aa1; padding: 4px 8px; text-align: left; vertical-align: top; }
-blockquote { border-left: 4px solid #1d5c63; margin-left: 0; padding-left: 1em; color: #33424a; }
-.module, .guide + .guide { page-break-before: always; }
-#referral-map td { height: 2.4em; }  /* room to write by hand */
-#referral-map th:nth-child(4) { width: 18%; }  /* the contact needs the most room */
-.module td:first-child { white-space: nowrap; }  /* a plan's times stay on one line */
-nav ol { columns: 2; }
-@media print { a { color: inherit; text-decoration: none; } nav { page-break-after: always; } }
-"""
-
-
 def timed_plan_html(module: curriculum.Module) -> str:
     return _markdown(timed_plan_markdown(module))
 
 
 def schedule_html() -> str:
+    t = curriculum.html_text
     rows = "".join(
         f"<tr><td>{m.number}</td><td>{html.escape(m.title)}</td><td>{m.minutes}</td></tr>" for m in curriculum.modules()
     )
     total = sum(m.minutes for m in curriculum.modules())
-    return (f"<table><tr><th>Module</th><th>Title</th><th>Minutes</th></tr>{rows}"
-            f"<tr><th colspan='2'>Whole workshop</th><th>{total} ({total / 60:.1f} hours)</th></tr></table>")
+    return (f"<table><tr><th>{t('handbook.module_col')}</th><th>{t('handbook.title_col')}</th>"
+            f"<th>{t('handbook.minutes_col')}</th></tr>{rows}"
+            f"<tr><th colspan='2'>{t('handbook.whole')}</th>"
+            f"<th>{t('handbook.hours', minutes=total, hours=f'{total / 60:.1f}')}</th></tr></table>")
 
 
 def _page_title(path: Path) -> str:
@@ -65,28 +53,17 @@ def _markdown(text: str) -> str:
     return mistune.create_markdown(escape=True, plugins=["table"])(text)
 
 
-def module_section(module: curriculum.Module) -> str:
+def module_notes_html(module: curriculum.Module) -> str:
+    """A module's facilitator notes, as safe HTML, without what the handbook draws itself."""
     notes_file = FACILITATOR / f"{module.number:02d}_{module.slug}.md"
     notes = notes_file.read_text(encoding="utf-8") if notes_file.exists() else ""
     # the notes' own first heading repeats the module title; the plan block repeats what is drawn below
-
     if PLAN_START in notes and PLAN_END in notes:
         head, rest = notes.split(PLAN_START, 1)
         notes = head + rest.split(PLAN_END, 1)[1]
     notes = "\n".join(line for line in notes.splitlines()
                       if not line.startswith("# ") and not line.startswith("The objectives, timed plan and key points below"))
-    objectives = "".join(f"<li>{html.escape(o)}</li>" for o in module.objectives)
-    points = "".join(f"<li>{html.escape(p)}</li>" for p in module.key_points)
-    return (
-        f'<section class="module" id="module-{module.number}">'
-        f"<h1>Module {module.number}: {html.escape(module.title)}</h1>"
-        f"<p>{html.escape(module.summary)}</p>"
-        f"<p><strong>Content note:</strong> {html.escape(module.content_note)}</p>"
-        f"<h2>Objectives</h2><ul>{objectives}</ul>"
-        f"<h2>Timed plan ({module.minutes} minutes)</h2>{timed_plan_html(module)}"
-        f"<h2>Key points</h2><ul>{points}</ul>"
-        f"{_markdown(notes)}</section>"
-    )
+    return _markdown(notes)
 
 
 def guide_sections() -> str:
@@ -103,22 +80,20 @@ def guide_sections() -> str:
 
 
 def handbook_html(today: _dt.date | None = None) -> str:
+    """The whole handbook (``templates/handbook.html.j2``)."""
     today = today or _dt.date.today()
-    guide = guide_sections()
-    pages = [(anchor, _page_title(FACILITATOR / name)) for name, anchor in GUIDE_PAGES if (FACILITATOR / name).exists()]
-    toc = "".join(f'<li><a href="#{anchor}">{html.escape(title)}</a></li>' for anchor, title in pages) + "".join(
-        f'<li><a href="#module-{m.number}">Module {m.number}: {html.escape(m.title)}</a></li>'
-        for m in curriculum.modules()
-    )
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>Closer Again: facilitator handbook</title><style>{PRINT_CSS}</style></head><body>"
-        f"<p>Printed {today.isoformat()}. Use your browser's Print, or Save as PDF.</p>"
-        f"<nav><h2>Contents</h2><ol>{toc}</ol><h2>The whole schedule</h2>{schedule_html()}</nav>"
-        f"{guide}"
-        + "".join(module_section(m) for m in curriculum.modules())
-        + "</body></html>"
+    modules = curriculum.modules()
+    return templating.render(
+        "handbook.html.j2",
+        today=today.isoformat(),
+        pages=[(anchor, _page_title(FACILITATOR / name)) for name, anchor in GUIDE_PAGES
+               if (FACILITATOR / name).exists()],
+        modules=modules,
+        # HTML made here is safe: mistune escapes raw HTML in notes; schedule_html escapes titles
+        schedule=Markup(schedule_html()),
+        guide=Markup(guide_sections()),
+        plans={m.number: Markup(timed_plan_html(m)) for m in modules},
+        notes={m.number: Markup(module_notes_html(m)) for m in modules},
     )
 
 
