@@ -27,7 +27,7 @@ class Disclosure(w.VBox):
     is_open = traitlets.Bool(False)
 
     def __init__(self, title: str, children=(), is_open: bool = False, build: Callable[[], list] | None = None):
-        super().__init__(layout=shared_layout(width="100%"))
+        super().__init__(layout=w.Layout(width="100%"))  # its own: a section may be hidden as a whole
         self.title = title
         self._build = build
         self.built = build is None

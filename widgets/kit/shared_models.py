@@ -34,12 +34,25 @@ def is_shared(model: w.Widget) -> bool:
     return any(m is model for m in _layouts.values()) or any(m is model for m in _styles.values())
 
 
+class SharedLayout(w.Layout):
+    """A ``Layout`` that refuses changes once built: a change would reach every widget sharing it."""
+
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        self._frozen = True
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_frozen", False) and name in self.keys and not name.startswith("_"):
+            raise AttributeError(f"a shared layout cannot be changed ({name}): give this widget its own Layout")
+        super().__setattr__(name, value)
+
+
 def shared_layout(**settings) -> w.Layout:
-    """The one ``Layout`` with these settings (never change it after use)."""
+    """The one ``Layout`` with these settings (it refuses changes: see ``SharedLayout``)."""
     key = tuple(sorted(settings.items()))
     layout = _layouts.get(key)
     if not _alive(layout):
-        layout = _layouts[key] = w.Layout(**settings)
+        layout = _layouts[key] = SharedLayout(**settings)
     return layout
 
 
