@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import html
 import secrets
 import time
 import urllib.error
@@ -19,6 +18,7 @@ from jupyter_server.auth.identity import PasswordIdentityProvider
 from jupyter_server.auth.login import LoginFormHandler
 from traitlets import Unicode
 
+from .. import curriculum, templating
 from .kernels import PoolStatusHandler
 
 CODE_LENGTH = 6
@@ -187,47 +187,8 @@ class AccessCodeIdentityProvider(XsrfCookieMixin, PasswordIdentityProvider):
         return self.generate_anonymous_user(handler) if result else None
 
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Closer Again: group session</title>
-<style>
- body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 19px; line-height: 1.5;
-        color: #1d2a2b; background: #fbfbf8; margin: 0; padding: 24px 16px; }}
- main {{ max-width: 32em; margin: 0 auto; }}
- h1 {{ font-size: 1.5em; margin: 0 0 0.4em; }}
- label {{ display: block; font-weight: 600; margin: 1em 0 0.3em; }}
- input {{ font-size: 1.6em; letter-spacing: 0.2em; width: 8em; max-width: 100%; padding: 0.3em 0.4em;
-         border: 2px solid #2e6f73; border-radius: 8px; }}
- button {{ font-size: 1em; min-height: 48px; padding: 0.4em 1.2em; margin-top: 1em; border: 0; border-radius: 8px;
-          background: #2e6f73; color: #fff; cursor: pointer; }}
- :focus-visible {{ outline: 3px solid #b4530b; outline-offset: 2px; }}
- .message {{ background: #fff4e5; color: #5c3200; border-radius: 8px; padding: 0.6em 0.9em; }}
- .quiet {{ color: #4a5a5b; font-size: 17px; }}
-</style></head>
-<body><main>
-<h1>Closer Again: today's group session</h1>
-<p>This page is for the people taking part in today's session, so it asks for a code first.</p>
-{message}
-<form method="post" action="{action}">
- {xsrf}
- <label for="code">The access code your facilitator is showing (6 numbers)</label>
- <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="off"
-        spellcheck="false" maxlength="12" required autofocus>
- <br><button type="submit">Join the session</button>
-</form>
-<p class="quiet">No code? Please ask your facilitator. You can also use Closer Again at home, at your own pace.
-If you need help now, contact your local emergency number or your care team.</p>
-</main></body></html>
-"""
-
-
-MESSAGES = {
-    "wrong": "That code did not work. Please check the numbers with your facilitator and try again.",
-    "blocked": "There have been too many tries from this device. Please wait ten minutes, "
-               "then ask your facilitator for the code.",
-    "link": "The code in this link did not work. Please type the code your facilitator is showing.",
-}
+#: why a code was refused (words in ui.toml [login])
+MESSAGES = ("wrong", "blocked", "link")
 
 
 class AccessCodeLoginHandler(LoginFormHandler):
@@ -236,12 +197,13 @@ class AccessCodeLoginHandler(LoginFormHandler):
     def _render(self, message: str = ""):
         if not message and "code=" in self.get_argument("next", ""):
             message = "link"
-        text = MESSAGES.get(message, "")
-        box = f'<p class="message" role="alert">{html.escape(text)}</p>' if text else ""
+        text = curriculum.text(f"login.{message}") if message in MESSAGES else ""
         nxt = self.get_argument("next", default=self.base_url)
         action = f"{self.base_url.rstrip('/')}/login?next={urllib.parse.quote(nxt, safe='')}"
         self.set_header("Cache-Control", "no-store")
-        self.write(PAGE.format(message=box, action=html.escape(action), xsrf=self.xsrf_form_html()))
+        # the xsrf field is tornado's own escaped HTML; everything else is escaped by the template
+        self.write(templating.render("login.html.j2", message=text, action=action,
+                                     xsrf=templating.Markup(self.xsrf_form_html())))
 
     @allow_unauthenticated
     def get(self):
