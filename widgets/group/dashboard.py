@@ -31,6 +31,7 @@ from .qr import qr_svg_data_uri
 from .session import read_session
 
 ROOT = locations.ROOT
+_t = curriculum.html_text
 
 
 def ground_rules_html() -> str:
@@ -56,10 +57,11 @@ class SegmentTimer(w.VBox):
         self.title = w.HTML("", layout=w.Layout(width="100%"))
         self.clock = w.HTML("", layout=w.Layout(width="100%"))
         self.clock.add_class("ca-clock")
-        self.start_button = w.Button(description="Start", button_style="primary",
-                                     tooltip=f"Start the timer for {segment.title}")
-        self.pause_button = w.Button(description="Pause", tooltip=f"Pause the timer for {segment.title}")
-        self.reset_button = w.Button(description="Reset", tooltip=f"Reset the timer for {segment.title}")
+        t = curriculum.text
+        self.start_button = w.Button(description=t("dashboard.start"), button_style="primary",
+                                     tooltip=t("dashboard.start_tip", segment=segment.title))
+        self.pause_button = w.Button(description=t("dashboard.pause"), tooltip=t("dashboard.pause_tip", segment=segment.title))
+        self.reset_button = w.Button(description=t("dashboard.reset"), tooltip=t("dashboard.reset_tip", segment=segment.title))
         self.start_button.on_click(lambda _: self.agenda.start(self.index))
         self.pause_button.on_click(lambda _: self.agenda.pause())
         self.reset_button.on_click(lambda _: self.reset())
@@ -79,13 +81,13 @@ class SegmentTimer(w.VBox):
         marker = "▶ " if self.running else ""
         (self.add_class if self.running else self.remove_class)("ca-running")
         self.title.value = (f"<h3>{marker}{self.index + 1}. {html.escape(s.title)}</h3>"
-                            f"<p class='ca-help'>{html.escape(s.kind)} · {s.minutes} minutes</p>")
+                            f"<p class='ca-help'>{_t('dashboard.segment_meta', kind=s.kind, minutes=s.minutes)}</p>")
         mins, secs = divmod(abs(self.remaining), 60)
         if self.remaining > 0:
-            self.clock.value = f'<p class="ca-time-left"><strong>{mins}:{secs:02d}</strong> time left</p>'
+            self.clock.value = f'<p class="ca-time-left"><strong>{mins}:{secs:02d}</strong> {_t("dashboard.time_left")}</p>'
         else:
-            self.clock.value = (f'<p class="ca-time-left" role="status"><strong>Time is up</strong>'
-                                f' ({mins}:{secs:02d} over)</p>')
+            self.clock.value = (f'<p class="ca-time-left" role="status"><strong>{_t("dashboard.time_up")}</strong> '
+                                f'{_t("dashboard.over", time=f"{mins}:{secs:02d}")}</p>')
 
 
 class Agenda(w.VBox):
@@ -105,8 +107,9 @@ class Agenda(w.VBox):
     def draw_total(self) -> None:
         left = sum(max(t.remaining, 0) for t in self.timers)
         mins = (left + 59) // 60
-        self.total.value = (f"<h2>Agenda: Module {self.module.number}, {html.escape(self.module.title)}</h2>"
-                            f"<p><strong>About {mins} minutes left</strong> of {self.module.minutes} planned.</p>")
+        self.total.value = (f"<h2>{_t('dashboard.agenda', number=self.module.number, title=self.module.title)}</h2>"
+                            f"<p><strong>{_t('dashboard.minutes_left', minutes=mins)}</strong> "
+                            f"{_t('dashboard.planned', minutes=self.module.minutes)}</p>")
 
     def start(self, index: int) -> None:
         self.pause()
@@ -152,23 +155,23 @@ class FacilitatorDashboard:
 
     def header(self) -> None:
         display(HTML(style.style_tag()
-                     + f'<header class="ca-header"><p class="ca-meta">Facilitator dashboard</p>'
-                     f"<h1>Module {self.module.number}: {html.escape(self.module.title)}</h1>"
-                     "<p>This page is for you, on this computer. Participants never see it.</p></header>"))
+                     + f'<header class="ca-header"><p class="ca-meta">{_t("dashboard.label")}</p>'
+                     f"<h1>{_t('dashboard.module', number=self.module.number, title=self.module.title)}</h1>"
+                     f"<p>{_t('dashboard.for_you')}</p></header>"))
 
     def join_html(self) -> str:
 
         url, code = self.session.get("url"), self.session.get("code")
         if not url:
-            return ("<h2>How to join</h2><p class='ca-note'>No group session is running. Start one with "
+            return (f"<h2>{_t('dashboard.how_to_join')}</h2><p class='ca-note'>{_t('dashboard.no_session')} "
                     "<code>python3 workshop.py serve --module N --group G --network</code>.</p>")
         return (
-            "<h2>How to join</h2>"
-            "<p>Scan the code with your phone's camera, or type the address, then the access code.</p>"
-            f'<p><img class="ca-qr" src="{qr_svg_data_uri(url)}" alt="QR code for {html.escape(url)}" '
+            f"<h2>{_t('dashboard.how_to_join')}</h2>"
+            f"<p>{_t('dashboard.scan')}</p>"
+            f'<p><img class="ca-qr" src="{qr_svg_data_uri(url)}" alt="{_t("dashboard.qr_alt", url=url)}" '
             'style="width:260px;max-width:100%;height:auto;background:#fff"></p>'
             f'<p style="font-size:1.4em">{html.escape(url.split("?", 1)[0])}</p>'
-            f'<p style="font-size:2em">Access code: <strong class="ca-access-code">'
+            f'<p style="font-size:2em">{_t("dashboard.access_code")} <strong class="ca-access-code">'
             f"{html.escape(pretty_code(code))}</strong></p>"
         )
 
@@ -177,7 +180,7 @@ class FacilitatorDashboard:
 
     def ground_rules(self) -> None:
         display(HTML('<div class="ca-card ca-ground-rules" style="font-size:1.35em">'
-                     f"<h2>Our ground rules</h2>{ground_rules_html()}</div>"))
+                     f"<h2>{_t('dashboard.ground_rules')}</h2>{ground_rules_html()}</div>"))
 
     def show_agenda(self) -> None:
         display(self.agenda)
