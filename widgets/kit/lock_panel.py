@@ -19,12 +19,14 @@ import html
 
 import anywidget
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import TextStyle
 import traitlets
 
 from .. import curriculum
 from ..storage.journal import JournalError
 from ..storage.space_lock import MIN_PASSPHRASE
 from .disclosure import Disclosure
+from .shared_models import shared_layout, shared_style
 
 _WATCH_ESM = """
 function render({ model, el }) {
@@ -69,7 +71,7 @@ def _t(key: str, **values: str) -> str:
 
 
 def _password(label: str) -> w.Password:
-    return w.Password(description=label, style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+    return w.Password(description=label, style=shared_style(TextStyle, description_width="initial"), layout=shared_layout(width="100%"))
 
 
 def _day(when) -> str:
@@ -92,53 +94,53 @@ class SpaceLockPanel(w.VBox):
     def __init__(self, page):
         super().__init__(layout=w.Layout(width="100%"))
         self.page = page
-        self.prompt_text = w.HTML("", layout=w.Layout(width="100%"))
+        self.prompt_text = w.HTML("", layout=shared_layout(width="100%"))
         self.ask_box = _password(_t("passphrase"))
-        self.open_button = w.Button(description=_t("open"), button_style="primary")
+        self.open_button = w.Button(description=_t("open"), button_style="primary", layout=shared_layout())
         self.open_button.on_click(lambda _: self.unlock(self.ask_box.value))
-        self.cancel_button = w.Button(description=_t("cancel"))
+        self.cancel_button = w.Button(description=_t("cancel"), layout=shared_layout())
         self.cancel_button.on_click(lambda _: self.reset())
         self.forgot_erase = w.Button(description=_t("forgot_erase"))
         self.forgot_erase.on_click(lambda _: self._ask_erase(True))
-        self.forgot_text = w.HTML("", layout=w.Layout(width="100%"))
+        self.forgot_text = w.HTML("", layout=shared_layout(width="100%"))
         self.forgot_confirm_text = w.HTML("")
-        self.forgot_yes = w.Button(description=_t("forgot_yes"), button_style="danger")
+        self.forgot_yes = w.Button(description=_t("forgot_yes"), button_style="danger", layout=shared_layout())
         self.forgot_yes.on_click(lambda _: self.ask_to_erase())
-        self.forgot_no = w.Button(description=_t("cancel"), button_style="primary")
+        self.forgot_no = w.Button(description=_t("cancel"), button_style="primary", layout=shared_layout())
         self.forgot_no.on_click(lambda _: self._ask_erase(False))
         self.forgot_confirm = w.VBox([self.forgot_confirm_text,
-                                      w.HBox([self.forgot_no, self.forgot_yes], layout=w.Layout(flex_flow="row wrap"))],
+                                      w.HBox([self.forgot_no, self.forgot_yes], layout=shared_layout(flex_flow="row wrap"))],
                                      layout=w.Layout(display="none", width="100%"))
         self.forgot = Disclosure(_t("forgot"), [self.forgot_text, self.forgot_erase, self.forgot_confirm])
-        self.offer_yes = w.Button(description=_t("offer_yes"), button_style="primary")
+        self.offer_yes = w.Button(description=_t("offer_yes"), button_style="primary", layout=shared_layout())
         self.offer_yes.on_click(lambda _: self.accept_offer())
-        self.offer_no = w.Button(description=_t("offer_no"))
+        self.offer_no = w.Button(description=_t("offer_no"), layout=shared_layout())
         self.offer_no.on_click(lambda _: self.decline_offer())
-        self.ask_buttons = w.HBox([self.open_button, self.cancel_button], layout=w.Layout(flex_flow="row wrap"))
-        self.offer_buttons = w.HBox([self.offer_yes, self.offer_no], layout=w.Layout(flex_flow="row wrap"))
+        self.ask_buttons = w.HBox([self.open_button, self.cancel_button], layout=shared_layout(flex_flow="row wrap"))
+        self.offer_buttons = w.HBox([self.offer_yes, self.offer_no], layout=shared_layout(flex_flow="row wrap"))
         self.prompt = w.VBox(layout=w.Layout(width="100%"))
         self.prompt.add_class("ca-subcard")
         # managing one's own lock
-        self.state_text = w.HTML("", layout=w.Layout(width="100%"))
+        self.state_text = w.HTML("", layout=shared_layout(width="100%"))
         self.new_1 = _password(_t("passphrase"))
         self.new_2 = _password(_t("passphrase_again"))
-        self.set_button = w.Button(description=_t("set"), button_style="primary")
+        self.set_button = w.Button(description=_t("set"), button_style="primary", layout=shared_layout())
         self.set_button.on_click(lambda _: self.set_lock(self.new_1.value, self.new_2.value))
-        self.change_button = w.Button(description=_t("change"))
+        self.change_button = w.Button(description=_t("change"), layout=shared_layout())
         self.change_button.on_click(lambda _: self.change(self.new_1.value, self.new_2.value))
-        self.remove_button = w.Button(description=_t("remove"))
+        self.remove_button = w.Button(description=_t("remove"), layout=shared_layout())
         self.remove_button.on_click(lambda _: self._ask_remove(True))
-        self.remove_yes = w.Button(description=_t("remove_yes"), button_style="danger")
+        self.remove_yes = w.Button(description=_t("remove_yes"), button_style="danger", layout=shared_layout())
         self.remove_yes.on_click(lambda _: self.remove())
-        self.remove_no = w.Button(description=_t("remove_no"), button_style="primary")
+        self.remove_no = w.Button(description=_t("remove_no"), button_style="primary", layout=shared_layout())
         self.remove_no.on_click(lambda _: self._ask_remove(False))
         self.remove_confirm = w.VBox([w.HTML(_p(_t("remove_ask"))),
-                                      w.HBox([self.remove_no, self.remove_yes], layout=w.Layout(flex_flow="row wrap"))],
+                                      w.HBox([self.remove_no, self.remove_yes], layout=shared_layout(flex_flow="row wrap"))],
                                      layout=w.Layout(display="none", width="100%"))
         self.passphrase_help = w.HTML(_p(_t("passphrase_help", min=str(MIN_PASSPHRASE)), "ca-help"))
-        self.manage_body = w.VBox(layout=w.Layout(width="100%"))
+        self.manage_body = w.VBox(layout=shared_layout(width="100%"))
         self.settings = Disclosure(_t("settings"), [self.state_text, self.manage_body])
-        self.message = w.HTML("", layout=w.Layout(width="100%"))
+        self.message = w.HTML("", layout=shared_layout(width="100%"))
         self.message.add_class("ca-kind")
         self.children = (self.prompt, self.message, self.settings)
         self.draw()
