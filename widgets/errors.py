@@ -11,13 +11,10 @@ import os
 import traceback
 from typing import Callable
 
+from . import curriculum
 from .storage import paths
 
 log = logging.getLogger("closer_again")
-KIND_ERROR = (
-    "Something went wrong on our side. What you entered before this is saved. "
-    "You can carry on with the rest of the page."
-)
 
 
 def _ensure_handler() -> None:
@@ -62,7 +59,7 @@ def kindly(on_error: Callable[[str], None] | None = None, context: str = "callba
             except Exception as exc:  # noqa: BLE001 - a participant never sees a traceback
                 report(exc, context or func.__qualname__)
                 if on_error is not None:
-                    on_error(KIND_ERROR)
+                    on_error(curriculum.text("errors.unexpected"))
                 return None
 
         return inner

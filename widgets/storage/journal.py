@@ -24,10 +24,11 @@ import json
 import os
 import sqlite3
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Iterator
 
+from .. import curriculum
 from . import paths
 from .space_lock import (
     MIN_PASSPHRASE,
@@ -65,26 +66,25 @@ class JournalError(Exception):
         self.message = message
 
 
-KIND_MESSAGES = {
-    "locked": "Your journal is busy in another window. What you typed is still "
-    "here; it will be saved with your next change, or press 'Try again'.",
-    "full": "There is no room left on this device to save. What you typed is "
-    "still here. Free some space, then press 'Try again'.",
-    "readonly": "This device won't let us write to your journal file. What you "
-    "typed is still here. Ask whoever set up the computer to check the folder.",
-    "corrupt": "Your journal file could not be read, so we kept it aside, "
-    "untouched, and started a fresh one.",
-    "too_long": "That is too long to keep in one answer.",
-    "bad_file": "That file is not a Closer Again journal export.",
-    "space_locked": "This private space is locked. Choose the name again and type the passphrase to open it.",
-    "needs_passphrase": "This copy holds private answers that were locked. Type the passphrase they were "
-    "locked with, then bring the copy back again.",
-    "wrong_passphrase": "That passphrase does not open these answers. Check for capital letters and try again.",
-    "short_passphrase": f"Please use a passphrase of at least {MIN_PASSPHRASE} characters, not counting spaces "
-    "at the start or end.",
-    "damaged_vault": "These locked answers look damaged, so they cannot be opened with any passphrase. "
-    "Nothing was changed. If you have a saved copy, keep it safe.",
-}
+class _KindMessages(Mapping):
+    """Kind of journal problem -> what the participant reads (``content/ui.toml`` [journal_errors])."""
+
+    _KINDS = ("locked", "full", "readonly", "corrupt", "too_long", "bad_file", "space_locked",
+              "needs_passphrase", "wrong_passphrase", "short_passphrase", "damaged_vault")
+
+    def __getitem__(self, kind: str) -> str:
+        if kind not in self._KINDS:
+            raise KeyError(kind)
+        return curriculum.text(f"journal_errors.{kind}", min=MIN_PASSPHRASE)
+
+    def __iter__(self):
+        return iter(self._KINDS)
+
+    def __len__(self) -> int:
+        return len(self._KINDS)
+
+
+KIND_MESSAGES = _KindMessages()
 
 
 def _classify(exc: sqlite3.Error) -> JournalError:
