@@ -1,17 +1,121 @@
-"""Shared fixtures: a private journal per test, and the real dashboard in Chromium."""
+"""Shared fixtures: a private journal per test, and the real dashboard in Chromium.
+
+Test lanes (markers, declared in pyproject.toml). Every test is in exactly one:
+
+* ``browser``: drives Chromium (it uses the ``browser`` or ``visit`` fixture);
+* ``server``: starts a Voila, Jupyter or JupyterHub server (a fixture named in
+  SERVER_FIXTURES, or ``@pytest.mark.server`` in its file);
+* ``kernel``: starts Jupyter kernels (papermill, nbval: ``@pytest.mark.kernel``);
+* ``unit``: everything else: plain Python, under a minute for the whole lane.
+
+A test left in ``unit`` that starts a kernel or a server fails and says which
+marker it needs (an audit hook sees every process the test run starts).
+
+    pytest -m unit                     the fast lane
+    pytest -m "unit or kernel"         no servers, no browser
+"""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+LANES = ("unit", "kernel", "server", "browser")  # lightest to heaviest
+#: fixtures that start a real server for the tests that use them
+SERVER_FIXTURES = {"dashboard", "group_dashboard", "old_journal_dashboard", "session", "room", "hub_in"}
+#: what a started process is, from its command line
+SPAWNS = (
+    ("browser", re.compile(r"playwright|chrom", re.I)),
+    ("server", re.compile(r"\bvoila\b|jupyterhub|jupyter\S*\s+(lab|server|notebook)\b|jupyter-(lab|server)"
+                          r"|widgets\.cli\s+(serve|lab)|workshop\.py\s+hub")),
+    ("kernel", re.compile(r"ipykernel|--nbval|papermill")),
+)
+
+
+def lane_of(item: pytest.Item) -> str:
+    marked = [lane for lane in LANES[1:] if item.get_closest_marker(lane)]
+    if "browser" in item.fixturenames:
+        marked.append("browser")
+    if SERVER_FIXTURES & set(item.fixturenames):
+        marked.append("server")
+    return max(marked, key=LANES.index) if marked else "unit"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        lane = lane_of(item)
+        marked = [name for name in LANES if item.get_closest_marker(name)]
+        if len(marked) > 1 or marked and marked != [lane]:
+            raise pytest.UsageError(f"{item.nodeid} is marked {marked} but belongs in the {lane} lane alone "
+                                    "(see tests/conftest.py)")
+        item.stash[LANE] = lane
+        if not item.get_closest_marker(lane):
+            item.add_marker(getattr(pytest.mark, lane))
+
+
+LANE = pytest.StashKey[str]()
+_spawned: list[str] | None = None  # command lines started while a unit test runs
+
+
+def _audit(event: str, args) -> None:
+    if _spawned is not None and event == "subprocess.Popen":
+        _spawned.append(" ".join(map(str, args[1] or [args[0]])))
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Watch what a unit test starts, from its fixtures' setup to its teardown."""
+    global _spawned
+    _spawned = [] if item.stash.get(LANE, "unit") == "unit" else None
+    try:
+        yield
+    finally:
+        _spawned = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    outcome = yield
+    if _spawned and outcome.excinfo is None:
+        for lane, pattern in SPAWNS:
+            started = [cmd for cmd in _spawned if pattern.search(cmd)]
+            if started:
+                raise pytest.fail(f"this test starts {started[0][:120]!r}: it belongs in the {lane} lane "
+                                  f"(mark it @pytest.mark.{lane}; see tests/conftest.py)", pytrace=False)
+
+
+def wait_until(condition: Callable[[], object], timeout: float, interval: float = 0.2, what: str = "it"):
+    """Poll until ``condition()`` is truthy and return its value; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}, in vain")
+        time.sleep(interval)
+
+
+def holds_for(condition: Callable[[], object], seconds: float, interval: float = 0.25, what: str = "it") -> None:
+    """Check ``condition()`` again and again for ``seconds``: for things that must NOT happen."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert condition(), f"{what} stopped holding"
+        if time.monotonic() > deadline:
+            return
+        time.sleep(interval)
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -65,14 +169,16 @@ class Dashboard:
             [sys.executable, "-m", "widgets.cli", "serve", f"--port={self.port}"],
             cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
-        deadline = time.time() + 60
-        while time.time() < deadline:
+        def answers() -> bool:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the dashboard ended at once:\n{self.proc.stdout.read()}")
             try:
                 urllib.request.urlopen(self.base + "/", timeout=2)  # noqa: S310 - localhost
-                return
+                return True
             except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("the dashboard did not start within 60 s")
+                return False
+
+        wait_until(answers, 60, 0.3, "the dashboard to start")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -106,8 +212,9 @@ def browser():
 class Visit:
     """One participant's browser tab, recording any request that leaves the machine."""
 
-    def __init__(self, browser, width: int = 1280, height: int = 900):
-        self.context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    def __init__(self, browser, width: int = 1280, height: int = 900, storage_state: dict | None = None):
+        self.context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
+                                           storage_state=storage_state)
         self.page = self.context.new_page()
         self.width = width
         self.outside: list[str] = []
@@ -131,7 +238,8 @@ class Visit:
             "(document.querySelector('#rendered_cells') || document.body).scrollHeight"
         )
         self.page.set_viewport_size({"width": self.width, "height": min(height + 120, 30000)})
-        time.sleep(0.5)
+        # the page has laid itself out again at the new size: two animation frames later
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         self.page.screenshot(path=str(path))
         self.page.set_viewport_size({"width": self.width, "height": 900})
         return path
@@ -144,8 +252,8 @@ class Visit:
 def visit(browser):
     opened: list[Visit] = []
 
-    def make(width: int = 1280, height: int = 900) -> Visit:
-        v = Visit(browser, width, height)
+    def make(width: int = 1280, height: int = 900, storage_state: dict | None = None) -> Visit:
+        v = Visit(browser, width, height, storage_state)
         opened.append(v)
         return v
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import os
 import stat
-import time
 
 import pytest
+from conftest import wait_until
 
 from widgets import curriculum
 
@@ -67,8 +67,7 @@ def test_checkin_survives_reload_and_a_server_restart(dashboard, visit):
         card.get_by_role("button", name="+").click()
     v.page.locator("textarea").nth(0).fill("tired after the clinic visit")
     v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
-    time.sleep(1.0)
-    assert energy_box(v).input_value() == "3"
+    wait_until(lambda: energy_box(v).input_value() == "3", 20, what="the energy box to show 3")
     v.screenshot("module-01-checkin-desktop")
     assert v.outside == []
 

@@ -6,11 +6,10 @@ chart shows both with the old question, named as such, for the old days.
 """
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from tests.conftest import Dashboard
+from tests.conftest import Dashboard, wait_until
 from tests.test_checkin_desire import OLD_LABEL, write_version_2_journal
 
 pytestmark = pytest.mark.browser
@@ -47,7 +46,8 @@ def test_an_old_journal_shows_both_new_questions_and_the_old_one_on_a_phone(old_
     card.get_by_label("Sexual desire (0 to 10)", exact=True).fill("3")
     card.get_by_label("Wish for closeness (0 to 10)", exact=True).fill("8")
     v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
-    time.sleep(1.0)
+    wait_until(lambda: card.get_by_label("Wish for closeness (0 to 10)", exact=True).input_value() == "8", 20,
+               what="both answers in place")
     assert card.get_by_label(f"{OLD_LABEL} (0 to 10)", exact=True).count() == 0, "the old question is not asked"
     card.locator("select").first.select_option(label="Sexual desire and wish for closeness, together")
     key = card.locator(".ca-legend")

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from conftest import holds_for
 from widgets.group import session as g
 
 pytestmark = pytest.mark.browser
@@ -114,10 +115,12 @@ def test_poll_shows_nothing_below_three_answers_then_the_totals(session, visit):
 
     answer(pages[0], "4")
     answer(pages[1], "4")
-    time.sleep(5)  # longer than a refresh: still nothing to see anywhere
-    for v in pages:
-        assert poll_card(v, ENERGY).get_by_text(waiting).is_visible()
-        assert poll_card(v, ENERGY).locator(".ca-pulse-row").count() == 0
+
+    def nothing_shown() -> bool:
+        return all(poll_card(v, ENERGY).get_by_text(waiting).is_visible()
+                   and poll_card(v, ENERGY).locator(".ca-pulse-row").count() == 0 for v in pages)
+
+    holds_for(nothing_shown, 5, what="nothing to see anywhere")  # longer than a refresh
 
     answer(pages[2], "2")
     expected = {"1 · very low": 0, "2": 1, "3": 0, "4": 2, "5 · lots": 0}
@@ -127,9 +130,8 @@ def test_poll_shows_nothing_below_three_answers_then_the_totals(session, visit):
 
     # one person changing their answer: the shown totals do not move, so nobody sees their choice
     answer(pages[0], "5 · lots")
-    time.sleep(6)  # longer than a refresh
-    for v in pages:
-        assert shown_counts(v) == expected
+    holds_for(lambda: all(shown_counts(v) == expected for v in pages), 6,
+              what="the same totals on every page")  # longer than a refresh
     # a reload does not add a vote: the browser remembers its choice, and moves it
     pages[1].page.reload()
     pages[1].page.wait_for_selector(".ca-toolbar", timeout=90_000)
@@ -201,6 +203,9 @@ def test_a_closed_page_s_kernel_ends_and_the_pool_refills(session, visit):
 
 
 SENTINEL = "sentinel-group-serve-57"
+#: the browser's own copy of the journal holds the text (group mode keeps answers there)
+STORED_IN_THIS_BROWSER = """text => [localStorage, sessionStorage].some(area => Object.keys(area).some(
+    k => k.startsWith('closer-again-journal') && area.getItem(k).includes(text)))"""
 
 
 def test_a_participant_s_answer_survives_a_reload_and_stays_off_the_laptop(session, visit):
@@ -212,7 +217,7 @@ def test_a_participant_s_answer_survives_a_reload_and_stays_off_the_laptop(sessi
     v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
     v.page.locator("textarea").nth(1).fill(SENTINEL)
     v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
-    time.sleep(1.5)
+    v.page.wait_for_function(STORED_IN_THIS_BROWSER, arg=SENTINEL, timeout=20_000)
 
     v.page.reload()  # a new warm kernel; the answer comes back from this browser
     v.page.wait_for_selector(".ca-toolbar", timeout=90_000)

@@ -29,7 +29,7 @@ from widgets.group import processes
 from widgets.group import session as g
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.browser  # slow: real servers and kernels
+pytestmark = pytest.mark.server  # slow: real servers and kernels
 
 
 class Terminal:

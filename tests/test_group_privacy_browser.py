@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Dashboard
+from conftest import Dashboard, holds_for
 
 SENTINEL = "sentinel-never-on-the-laptop-93"
 
@@ -41,7 +41,9 @@ def type_as_partner_1(v, text: str) -> None:
     v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
     v.page.locator("textarea").nth(1).fill(text)
     v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
-    time.sleep(1.5)  # the browser has stored it
+    v.page.wait_for_function(  # the browser has stored it
+        """text => [localStorage, sessionStorage].some(area => Object.keys(area).some(
+            k => k.startsWith('closer-again-journal') && area.getItem(k).includes(text)))""", arg=text, timeout=20_000)
 
 
 def stored_journal(v, area: str) -> str:
@@ -83,18 +85,23 @@ def test_a_later_session_on_the_same_device_never_sees_earlier_answers(tmp_path,
         v.open(first.url("01_welcome.ipynb"))
         type_as_partner_1(v, SENTINEL)
         assert SENTINEL in stored_journal(v, "localStorage")
+        left = [o["localStorage"] for o in v.context.storage_state()["origins"] if o["origin"] == first.base]
     finally:
         first.stop()
+    assert left and any(SENTINEL in item["value"] for item in left[0])
     second = Dashboard(tmp_path / "laptop", CLOSER_AGAIN_GROUP_MODE="1",
                        CLOSER_AGAIN_GROUP_STORAGE="local", CLOSER_AGAIN_GROUP_SESSION="second")
-    second.port = first.port  # the same address: the same browser storage
-    second.start()
+    second.start()  # on a port of its own
     try:
+        # the same device: this browser's storage for the address holds what the first session left
+        v = visit(storage_state={"cookies": [], "origins": [{"origin": second.base, "localStorage": left[0]}]})
+        v.page.goto(second.base + "/")
+        assert SENTINEL in stored_journal(v, "localStorage"), "the earlier session's copy is there to find"
         v.open(second.url("01_welcome.ipynb"))
         v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
         v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
-        time.sleep(1.5)
-        assert all(t != SENTINEL for t in v.page.locator("textarea").evaluate_all("els => els.map(e => e.value)"))
+        holds_for(lambda: all(t != SENTINEL for t in v.page.locator("textarea").evaluate_all("els => els.map(e => e.value)")),
+                  1.5, what="no earlier answer on the page")
         assert SENTINEL not in stored_journal(v, "localStorage"), "the earlier session's copy is removed"
     finally:
         second.stop()

@@ -271,6 +271,7 @@ def test_binder_pins_one_exact_python_and_keeps_answers_in_the_tab():
     assert "constraints.txt" in (ROOT / "binder" / "postBuild").read_text()
 
 
+@pytest.mark.server
 def test_binder_start_file_opens_the_dashboard_with_no_cdn(tmp_path):
     """Run the start file as repo2docker does (HOME is the repository) and ask for the first page."""
     import os

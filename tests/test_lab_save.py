@@ -9,13 +9,14 @@ import urllib.request
 
 import nbformat
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, holds_for
 
 from widgets.cli import lab_command, server_env
 
 SENTINEL = "SENTINEL-lab-answer-41"
 
 
+@pytest.mark.server
 def test_a_save_from_jupyterlab_drops_outputs_and_widget_state(tmp_path):
     shutil.copy(ROOT / "notebooks" / "01_welcome.ipynb", tmp_path / "01_welcome.ipynb")
     port = free_port()
@@ -80,8 +81,7 @@ def test_a_module_runs_in_jupyterlab_with_no_request_leaving_the_computer(tmp_pa
         v.page.wait_for_selector(".ca-toolbar", timeout=90_000)
         v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
         v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=30_000)
-        time.sleep(3)  # time for any news or update request JupyterLab would make
-        assert v.outside == []
+        holds_for(lambda: v.outside == [], 3, what="no request leaving the computer")  # time for any news or update request
         assert v.page.get_by_text("Jupyter news").count() == 0
     finally:
         proc.terminate()

@@ -19,6 +19,7 @@ from widgets.storage.journal import Journal
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SENTINEL = "SENTINEL-answer-7f3a"
+pytestmark = pytest.mark.kernel  # nbval and papermill run every notebook in real kernels
 
 
 def test_nbval_checks_every_notebook_against_its_expected_outputs(tmp_path):
