@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from widgets import ModulePage
+from widgets import ModulePage, curriculum
 from widgets.exercises.activities import (
     Breathing,
     Cards,
@@ -274,7 +274,8 @@ def test_progress_draws_only_my_own_checkins(page, journal_file):
     j = Journal(journal_file)
     j.partner("a").put("m01/checkin/2026-11-18/energy", 6)
     j.partner("b").put("m01/checkin/2026-11-18/energy", 1)
-    pr = Progress(page, spec("progress", show=["checkins", "wins", "ladder"]))
+    reads = curriculum.module(10).exercise("progress_over_weeks")["reads"]  # Module 1's check-ins, as content declares
+    pr = Progress(page, spec("progress", show=["checkins", "wins", "ladder"], reads=reads))
     page.picker.choose("a")
     assert "<svg" in pr.charts.value and "6.0" in pr.charts.value and "1.0" not in pr.charts.value
     page.picker.choose("b")

@@ -14,10 +14,13 @@ import ipywidgets as w
 import pytest
 
 from widgets import ModulePage, curriculum
-from widgets.exercises.checkin import CHECKIN_PREFIX, checkin_history
+from widgets.exercises.checkin import checkin_history
 from widgets.storage import journal as jr
 from widgets.storage.journal import Journal
 
+#: where Module 1's check-ins have always been saved (answers people already gave: it must never change)
+CHECKIN_PREFIX = "m01/checkin/"
+assert curriculum.answer_key(1, "checkin") == CHECKIN_PREFIX
 OLD_LABEL = curriculum.data("checkin")["retired_measures"][0]["label"]
 OLD_DAYS = {"2026-11-02": 7, "2026-11-09": 2, "2026-11-16": 5}
 
@@ -207,7 +210,7 @@ def test_an_old_export_brought_back_later_still_shows_as_the_old_question(journa
         {"space": "mine", "key": "m01/checkin/2026-11-18/desire", "value": 6,
          "updated_at": "2026-11-18T20:00:00+00:00"}]})
     import datetime as dt
-    history = checkin_history(j.partner("a"), today=dt.date(2026, 11, 20))
+    history = checkin_history(j.partner("a"), CHECKIN_PREFIX, today=dt.date(2026, 11, 20))
     assert history == {"2026-11-18": {"desire_combined": 6}}
 
 

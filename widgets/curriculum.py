@@ -220,6 +220,7 @@ def _localised(path: Path, locale: str) -> dict:
 def _modules(locale: str) -> tuple[Module, ...]:
     found = [_load_module(p, locale) for p in sorted(MODULES_DIR.glob("[0-9][0-9]_*.toml"))]
     found.sort(key=lambda m: m.number)
+    check_reads(found)
     return tuple(found)
 
 
@@ -238,6 +239,72 @@ def module(number: int) -> Module:
 def next_module(number: int) -> Module | None:
     later = [m for m in modules() if m.number > number]
     return later[0] if later else None
+
+
+# -- answer keys: the one place that spells them -----------------------------------------------
+
+def answer_key(module_number: int, exercise_id: str, field_id: str = "") -> str:
+    """Where an answer is kept in the journal: ``mNN/<exercise>/<field>``.
+
+    With no ``field_id`` it is the exercise's prefix (ending in "/"), under which all its
+    answers are kept. Saved answers are found by these keys: never change the scheme,
+    and never rename an exercise id or a field id that people may have answered.
+    """
+    return f"m{int(module_number):02d}/{exercise_id}/{field_id}"
+
+
+@dataclass(frozen=True)
+class ExerciseRef:
+    """Another exercise whose answers a block reads, as its ``reads`` in content declares."""
+
+    module: int
+    exercise: str
+    block: dict = field(compare=False, repr=False)
+
+    @property
+    def scope(self) -> str:
+        """Where its answers are kept: "shared" (the couple's space) or "private" (each person's own)."""
+        return self.block["scope"]
+
+    def key(self, field_id: str = "") -> str:
+        return answer_key(self.module, self.exercise, field_id)
+
+
+def _resolve_reads(block: dict, by_number: dict[int, Module], where: str) -> dict[str, tuple[ExerciseRef, ...]]:
+    declared = block.get("reads", {})
+    if not isinstance(declared, dict):
+        raise ContentError(f"{where}: reads must be a table of lists, e.g. reads.wins = [{{ module = 6, exercise = \"...\" }}]")
+    out = {}
+    for purpose, refs in declared.items():
+        if not isinstance(refs, list) or not refs:
+            raise ContentError(f"{where}: reads.{purpose} must be a list of {{ module = N, exercise = \"id\" }}")
+        found = []
+        for ref in refs:
+            number, exercise_id = (ref.get("module"), ref.get("exercise")) if isinstance(ref, dict) else (None, None)
+            target = by_number.get(number) if isinstance(number, int) else None
+            if target is None or not isinstance(exercise_id, str):
+                raise ContentError(f"{where}: reads.{purpose} names {ref!r}, which is no module's exercise")
+            try:
+                found.append(ExerciseRef(number, exercise_id, target.exercise(exercise_id)))
+            except KeyError:
+                raise ContentError(f"{where}: reads.{purpose} names exercise {exercise_id!r} of Module {number}, "
+                                   "which has no such exercise") from None
+        out[purpose] = tuple(found)
+    return out
+
+
+def check_reads(found) -> None:
+    """Every ``reads`` of every exercise names an exercise that exists (else ``ContentError``)."""
+    by_number = {m.number: m for m in found}
+    for m in found:
+        for block in m.exercises:
+            _resolve_reads(block, by_number, f"{m.source.name}: exercise {block['id']!r}")
+
+
+def reads(block: dict, purpose: str) -> tuple[ExerciseRef, ...]:
+    """The exercises ``block`` declares it reads for ``purpose`` (its ``reads.<purpose>`` in content)."""
+    by_number = {m.number: m for m in modules()}
+    return _resolve_reads(block, by_number, f"exercise {block.get('id')!r}").get(purpose, ())
 
 
 def _content_file(name: str) -> dict:

@@ -27,7 +27,6 @@ from .journal_panel import download_link
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 ICAL_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 FREQUENCIES = {"Every week": 1, "Every two weeks": 2, "Every four weeks": 4}
-CALENDAR_KEY = "calendar/"
 REVISION_PREFIX = "agreement/rev/"
 
 # -- the agreement ----------------------------------------------------------------
@@ -38,28 +37,31 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def collect_agreement(page) -> dict:
-    """Module 9's shared answers, with the labels the couple saw, plus the rhythm and revisit date."""
-    module = curriculum.module(9)
+def collect_agreement(page, spec: dict) -> dict:
+    """The shared answers the agreement ``spec`` declares it reads (``reads.sections``, with the labels
+    the couple saw), plus the rhythm and revisit date of its calendar (``reads.calendar``).
+
+    Only the couple's shared space is read: never anyone's private answers.
+    """
     shared = page.journal.shared()
     sections = []
-    for block in module.exercises:
-        if block["type"] != "form" or block["scope"] != "shared":
-            continue
-        prefix = f"m09/{block['id']}/"
+    for ref in curriculum.reads(spec, "sections"):
         fields = []
-        for spec in block.get("fields", []):
-            value = _text(shared.get(prefix + spec["id"]))
+        for field_spec in ref.block.get("fields", []):
+            value = _text(shared.get(ref.key(field_spec["id"])))
             if value.strip():
-                fields.append({"label": spec["label"], "value": value})
-        sections.append({"title": block["title"], "fields": fields})
-    rhythm = shared.get("m09/" + CALENDAR_KEY + "rhythm") or {}
+                fields.append({"label": field_spec["label"], "value": value})
+        sections.append({"title": ref.block["title"], "fields": fields})
+    rhythm, revisit = {}, ""
+    for ref in curriculum.reads(spec, "calendar"):
+        rhythm = shared.get(ref.key("rhythm")) or rhythm
+        revisit = shared.get(ref.key("revisit_date")) or revisit
     names = page.journal.partner_names()
     return {
         "names": [names.get("a", ""), names.get("b", "")],
         "sections": sections,
         "rhythm": rhythm_words(rhythm) if rhythm else "",
-        "revisit": shared.get("m09/" + CALENDAR_KEY + "revisit_date") or "",
+        "revisit": revisit,
     }
 
 
@@ -141,7 +143,7 @@ class Agreement(Exercise):
         if view is None:
             return None
         try:
-            version = collect_agreement(self.page)
+            version = collect_agreement(self.page, self.spec)
             existing = self.revisions()
             number = len(existing) + 1
             version.update(number=number, made_at=_dt.datetime.now().astimezone().isoformat(timespec="seconds"))
@@ -283,7 +285,7 @@ class CalendarPlanner(Exercise):
 
     def ics(self) -> bytes:
         revisit = self.revisit.value.isoformat() if self.revisit.value else None
-        seed = self.page.journal.shared().get("m09/calendar/uid_seed")
+        seed = self.page.journal.shared().get(self.key_prefix + "uid_seed")
         if not seed:
             seed = uuid.uuid4().hex
             self.save("uid_seed", seed)

@@ -18,7 +18,6 @@ from ..errors import kindly
 from ..kit.exercise import Exercise, register
 from ..kit.fields import ScaleField, TextField
 
-CHECKIN_PREFIX = "m01/checkin/"
 CHART_DAYS = 28
 
 
@@ -33,14 +32,19 @@ def _old_names() -> dict[str, str]:
     return {old: m["id"] for m in curriculum.data("checkin").get("retired_measures", []) for old in m.get("saved_as", [])}
 
 
-def checkin_history(view, days: int = CHART_DAYS, today: _dt.date | None = None) -> dict[str, dict]:
-    """Check-ins of the last ``days`` days, keyed by ISO date, from one partner's space."""
+def checkin_history(view, key_prefix: str, days: int = CHART_DAYS,
+                    today: _dt.date | None = None) -> dict[str, dict]:
+    """Check-ins of the last ``days`` days, keyed by ISO date, from one partner's space.
+
+    ``key_prefix`` is the check-in exercise's own (:func:`widgets.curriculum.answer_key`):
+    its answers are kept as ``<prefix><day>/<question>``.
+    """
     today = today or _dt.date.today()
     first = today - _dt.timedelta(days=days - 1)
     renamed = _old_names()
     out = {}
-    for key, value in view.items(CHECKIN_PREFIX).items():
-        rest = key[len(CHECKIN_PREFIX):]
+    for key, value in view.items(key_prefix).items():
+        rest = key[len(key_prefix):]
         day, _, field = rest.partition("/")
         try:
             when = _dt.date.fromisoformat(day)
@@ -94,7 +98,7 @@ def chart_svg(history: dict[str, dict], lines: list[tuple[str, tuple]], title: s
     ax.set_xticklabels([d.strftime("%d %b") for d in ticks])
     fig.tight_layout()
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    fig.savefig(buf, format="svg", metadata={"Date": None})  # no timestamp: the same answers draw the same chart
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
 
@@ -109,8 +113,9 @@ def chart_table(history: dict[str, dict], measures: list[dict]) -> str:
         )
         rows.append(f"<tr><th scope='row'>{html.escape(day)}</th>{cells}</tr>")
     return (
-        "<details><summary>Show as a table</summary>"
-        f"<div style='overflow-x:auto'><table class='ca-table'><tr><th scope='col'>Day</th>{head}</tr>"
+        f"<details><summary>{curriculum.html_text('chart.as_table')}</summary>"
+        f"<div style='overflow-x:auto'><table class='ca-table'><tr><th scope='col'>{curriculum.html_text('chart.day')}</th>"
+        f"{head}</tr>"
         + "".join(rows)
         + "</table></div></details>"
     )
@@ -210,7 +215,7 @@ class CheckIn(Exercise):
 
     @kindly(context="checkin chart")
     def _draw(self, view) -> None:
-        history = checkin_history(view, today=self.today)
+        history = checkin_history(view, self.key_prefix, today=self.today)
         self._offer(history)
         if not history:
             self.chart.value = html.escape(curriculum.data("checkin")["chart_empty"])
@@ -230,7 +235,7 @@ class CheckIn(Exercise):
             title, key = group["label"], self._key(lines, known)
         words = _join([f"{known[i]['label']} ({_drawn_as(style)})" if len(lines) > 1 else known[i]["label"]
                        for i, style in lines])
-        label = html.escape(f"Line chart of {words} over the last four weeks")
+        label = curriculum.html_text("chart.line_chart", what=words)
         svg = chart_svg(history, lines, title, self.today)
         self.chart.value = (f'<div role="img" aria-label="{label}">{svg}</div>' + key
                             + chart_table(history, self.measures + self._answered_retired(history)))
@@ -247,9 +252,9 @@ class CheckIn(Exercise):
 
 
 def _drawn_as(style: tuple) -> str:
-    shapes = {"o": "circles", "s": "squares", "^": "triangles"}
-    return shapes[style[1]] + (", dashed" if style[2] == "--" else "")
+    shapes = {"o": "chart.circles", "s": "chart.squares", "^": "chart.triangles"}
+    return curriculum.text(shapes[style[1]]) + (curriculum.text("chart.dashed") if style[2] == "--" else "")
 
 
 def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + curriculum.text("chart.and") + parts[-1]

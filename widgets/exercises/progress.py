@@ -20,17 +20,13 @@ from .checkin import chart_measures, checkin_history
 WEEKS = 8
 
 
-def _exercise_prefixes(kind: str) -> list[tuple[str, dict]]:
-    found = []
-    for module in curriculum.modules():
-        for block in module.exercises:
-            if block["type"] == kind:
-                found.append((f"m{module.number:02d}/{block['id']}/", block))
-    return found
-
-
-def weekly_checkin_means(view, today: _dt.date, measure: str) -> list[tuple[_dt.date, float | None]]:
-    history = checkin_history(view, days=WEEKS * 7, today=today)
+def weekly_checkin_means(view, today: _dt.date, measure: str,
+                         refs: tuple[curriculum.ExerciseRef, ...]) -> list[tuple[_dt.date, float | None]]:
+    """Weekly averages of one check-in question, from the check-ins ``refs`` name (in ``view``, one person's space)."""
+    history: dict[str, dict] = {}
+    for ref in refs:
+        for day, values in checkin_history(view, ref.key(), days=WEEKS * 7, today=today).items():
+            history.setdefault(day, {}).update(values)
     weeks = []
     for i in range(WEEKS):
         start = today - _dt.timedelta(days=7 * (WEEKS - i) - 1)
@@ -41,17 +37,15 @@ def weekly_checkin_means(view, today: _dt.date, measure: str) -> list[tuple[_dt.
     return weeks
 
 
-def wins_by_week(view_for, today: _dt.date) -> list[tuple[_dt.date, int]]:
-    """Entries of a wins log (Module 6) whose kind is a win, counted by week.
+def wins_by_week(view_for, today: _dt.date, refs: tuple[curriculum.ExerciseRef, ...]) -> list[tuple[_dt.date, int]]:
+    """Entries of the wins logs ``refs`` name (Module 6's, as content declares) whose kind is a win, by week.
 
-    ``view_for(block)`` gives the journal space the block is kept in (the couple's
+    ``view_for(ref)`` gives the journal space the log is kept in (the couple's
     shared space for a shared log, the person's own for a private one).
     """
     dates = []
-    for prefix, block in _exercise_prefixes("log"):
-        if "wins" not in prefix:
-            continue
-        for key, value in view_for(block).items(prefix + "entries/").items():
+    for ref in refs:
+        for key, value in view_for(ref).items(ref.key("entries/")).items():
             if isinstance(value, dict) and "win" in str(value.get("kind", "")).lower() and value.get("date"):
                 try:
                     dates.append(_dt.date.fromisoformat(value["date"]))
@@ -65,18 +59,19 @@ def wins_by_week(view_for, today: _dt.date) -> list[tuple[_dt.date, int]]:
     return weeks
 
 
-def ladder_states(view_for) -> list[tuple[str, str]]:
+def ladder_states(view_for, refs: tuple[curriculum.ExerciseRef, ...]) -> list[tuple[str, str]]:
+    """Each step of the ladders ``refs`` name, and where the couple are on it."""
     steps = []
-    for prefix, block in _exercise_prefixes("ladder"):
-        saved = view_for(block).items(prefix)
-        for i, step in enumerate(block.get("items", []), start=1):
-            steps.append((step["title"], saved.get(f"{prefix}step{i}") or "Not yet"))
+    for ref in refs:
+        saved = view_for(ref).items(ref.key())
+        for i, step in enumerate(ref.block.get("items", []), start=1):
+            steps.append((step["title"], saved.get(ref.key(f"step{i}")) or "Not yet"))
     return steps
 
 
 def _svg(fig) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    fig.savefig(buf, format="svg", metadata={"Date": None})  # no timestamp: the same answers draw the same chart
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
@@ -114,7 +109,7 @@ class Progress(Exercise):
         self.show_kinds = list(self.spec.get("show", ["checkins", "wins", "ladder"]))
         measures = curriculum.data("checkin")["measures"]
         self.measure = w.Dropdown(options=[(m["label"], m["id"]) for m in measures], value=measures[0]["id"],
-                                  description="Check-in to show", style={"description_width": "initial"},
+                                  description=curriculum.text("progress_charts.measure"), style={"description_width": "initial"},
                                   layout=w.Layout(width="100%"))
         self.measure.observe(lambda _: self.draw(), "value")
         self.charts = w.HTML("", layout=w.Layout(width="100%"))
@@ -128,7 +123,9 @@ class Progress(Exercise):
         current = curriculum.data("checkin")["measures"]
         options = [(m["label"], m["id"]) for m in current]
         if view is not None:
-            history = checkin_history(view, days=WEEKS * 7, today=self.page.today)
+            history = {}
+            for ref in curriculum.reads(self.spec, "checkins"):
+                history.update(checkin_history(view, ref.key(), days=WEEKS * 7, today=self.page.today))
             retired = [m for m in chart_measures() if m not in current]
             options += [(m["label"], m["id"]) for m in retired
                         if any(isinstance(v.get(m["id"]), int) for v in history.values())]
@@ -137,9 +134,9 @@ class Progress(Exercise):
         self.measure.value = current[0]["id"]  # each person starts from the first chart, not the last one's choice
         self.draw()
 
-    def space_of(self, block: dict):
-        """Where another block's answers are kept, for the person at the page: shared, or their own."""
-        return self.page.space(block.get("scope", "private"))
+    def space_of(self, ref: curriculum.ExerciseRef):
+        """Where another exercise's answers are kept, for the person at the page: shared, or their own."""
+        return self.page.space(ref.scope)
 
     def draw(self) -> None:
         view = self.view()
@@ -154,24 +151,27 @@ class Progress(Exercise):
         parts = []
         if "checkins" in self.show_kinds:
             label = dict((v, k) for k, v in self.measure.options)[self.measure.value]
-            weeks = weekly_checkin_means(view, today, self.measure.value)
+            weeks = weekly_checkin_means(view, today, self.measure.value, curriculum.reads(self.spec, "checkins"))
             if any(v is not None for _, v in weeks):
-                words = "; ".join(f"week of {d.strftime('%d %b')}: {v:.1f}" for d, v in weeks if v is not None)
-                parts.append(f'<div role="img" aria-label="{html.escape(label)} by week: {html.escape(words)}">'
-                             f"{line_chart(weeks, f'{label}, weekly average')}</div>")
+                words = "; ".join(curriculum.text("progress_charts.week_of", date=d.strftime("%d %b"), value=f"{v:.1f}")
+                                  for d, v in weeks if v is not None)
+                aria = curriculum.html_text("progress_charts.by_week", measure=label, weeks=words)
+                parts.append(f'<div role="img" aria-label="{aria}">'
+                             f"{line_chart(weeks, curriculum.text('progress_charts.weekly_average', measure=label))}</div>")
             else:
-                parts.append(f"<p>{html.escape('No check-ins in the last eight weeks yet. That is fine.')}</p>")
+                parts.append(f"<p>{curriculum.html_text('progress_charts.no_checkins')}</p>")
         if "wins" in self.show_kinds:
-            wins = wins_by_week(self.space_of, today)
+            wins = wins_by_week(self.space_of, today, curriculum.reads(self.spec, "wins"))
             if any(n for _, n in wins):
                 words = ", ".join(f"{d.strftime('%d %b')}: {n}" for d, n in wins)
-                parts.append("<h4>Small wins noted, by week</h4>"
+                parts.append(f"<h4>{curriculum.html_text('progress_charts.wins')}</h4>"
                              f"<p>{html.escape(words)}</p>")
         if "ladder" in self.show_kinds:
-            steps = ladder_states(self.space_of)
+            steps = ladder_states(self.space_of, curriculum.reads(self.spec, "ladder"))
             if any(state != "Not yet" for _, state in steps):
                 rows = "".join(f"<tr><th scope='row'>{html.escape(t)}</th><td>{html.escape(s)}</td></tr>"
                                for t, s in steps)
-                parts.append("<h4>Steps on the ladder</h4><table class='ca-table'>"
-                             f"<tr><th scope='col'>Step</th><th scope='col'>Where we are</th></tr>{rows}</table>")
+                parts.append(f"<h4>{curriculum.html_text('progress_charts.ladder')}</h4><table class='ca-table'>"
+                             f"<tr><th scope='col'>{curriculum.html_text('progress_charts.step')}</th>"
+                             f"<th scope='col'>{curriculum.html_text('progress_charts.where')}</th></tr>{rows}</table>")
         self.charts.value = "".join(parts)

@@ -76,7 +76,7 @@ class Exercise(w.VBox):
         self.spec = spec
         self.exercise_id = spec["id"]
         self.scope = spec["scope"]
-        self.key_prefix = f"m{page.module.number:02d}/{self.exercise_id}/"
+        self.key_prefix = curriculum.answer_key(page.module.number, self.exercise_id)  # where its answers are kept
         self.add_class("ca-card")
         self.status = SaveStatus()
         self.retry = w.Button(description=curriculum.text("exercise.retry"), layout=w.Layout(display="none"))
