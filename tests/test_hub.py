@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, ROOT, Visit
+from conftest import ARTIFACTS, ROOT, Visit, holds_for
 
 pytestmark = pytest.mark.browser
 CONFIG = ROOT / "deploy" / "hub" / "jupyterhub_config.py"
@@ -278,9 +278,8 @@ def test_in_browser_mode_a_shared_browser_never_shows_one_persons_answers_to_the
         open_module_1(tablet)
         tablet.page.get_by_role("button", name="Partner 1", exact=True).first.click()
         tablet.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
-        time.sleep(1.5)
-        values = tablet.page.locator("textarea").evaluate_all("els => els.map(e => e.value)")
-        assert ALEX_TEXT not in values and ALEX_TEXT not in tablet.page.content()
+        holds_for(lambda: ALEX_TEXT not in tablet.page.locator("textarea").evaluate_all("els => els.map(e => e.value)")
+                  and ALEX_TEXT not in tablet.page.content(), 1.5, what="none of Alex's text on Sam's page")
         # as README says: one site, one copy; Sam's page removed the copy Alex left here
         assert ALEX_TEXT not in browser_copy(tablet)
         assert tablet.outside == []
