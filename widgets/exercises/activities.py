@@ -347,10 +347,7 @@ class Rephraser(Exercise):
         if not text.strip():
             self.suggestions.value = ""
         elif not found:
-            self.suggestions.value = html.escape(
-                "No words from our list here. Does it describe what happened, or judge it? "
-                "Try saying only what you felt or noticed."
-            )
+            self.suggestions.value = _t("rephraser.none_found")
         else:
             self.suggestions.value = "".join(
                 f'<div class="ca-note" role="status"><p><strong>{_t("rephraser.suggestion", word=i["word"])}</strong> '
@@ -674,7 +671,7 @@ class Grounding(Exercise):
         if self.index >= len(self.steps):
             self.step_text.value = f'<p role="status">{html.escape(curriculum.data("grounding")["closing"])}</p>'
         else:
-            self.step_text.value = (f'<p role="status"><strong>Step {self.index + 1} of {len(self.steps)}.</strong> '
+            self.step_text.value = (f'<p role="status"><strong>{_t("grounding.step", number=self.index + 1, total=len(self.steps))}</strong> '
                                     f"{html.escape(self.steps[self.index])}</p>")
         self.next_button.layout.display = "none" if self.index >= len(self.steps) else ""
 

@@ -295,7 +295,7 @@ class CalendarPlanner(Exercise):
         if self.view() is None:
             return None
         if self.timezone.value not in zoneinfo.available_timezones():
-            self.message.value = html.escape("Please choose a time zone from the list, for example Europe/London.")
+            self.message.value = curriculum.html_text("calendar.bad_zone")
             return None
         self.message.value = ""
         self.save_rhythm()

@@ -260,7 +260,7 @@ class ScaleField(Field):
             number = int(text)
         else:
             self.kind_message.value = html.escape(
-                f"Please use a whole number from {self.minimum} to {self.maximum}, or the − and + buttons."
+                curriculum.text("scale.not_a_number", minimum=self.minimum, maximum=self.maximum)
             )
             self.acceptable = False
             return
