@@ -183,8 +183,10 @@ class ModulePage(traitlets.HasTraits):
     forgotten_lock_wait_days = traitlets.Int(3)
 
     def __init__(self, number: int, journal: Journal | None = None, journal_path: str = "", partner_names="",
-                 country: str = "", today: str = "", focus_condition: str = ""):
+                 country: str = "", today: str = "", focus_condition: str = "", locale: str = ""):
         super().__init__()
+        if locale:  # the language of this kernel's pages; "" keeps CLOSER_AGAIN_LOCALE's (or English)
+            curriculum.use_locale(locale)
         self.focus_condition = focus_condition
         self.today = _dt.date.fromisoformat(today) if today else _dt.date.today()
         self.module = curriculum.module(number)
