@@ -273,7 +273,10 @@ def test_binder_pins_one_exact_python_and_keeps_answers_in_the_tab():
 
 @pytest.mark.server
 def test_binder_start_file_opens_the_dashboard_with_no_cdn(tmp_path):
-    """Run the start file as repo2docker does (HOME is the repository) and ask for the first page."""
+    """Run the start file as repo2docker does (the repository in HOME) and ask for the first page.
+
+    HOME is a temporary folder that links to the repository's parts, so that the server's own
+    files (~/.jupyter, ~/.ipython, ~/.npm) never land in the repository."""
     import os
     import socket
     import subprocess
@@ -285,12 +288,16 @@ def test_binder_start_file_opens_the_dashboard_with_no_cdn(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CLOSER_AGAIN_"))}
-    env.update(HOME=str(ROOT), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
+    home = tmp_path / "home"
+    home.mkdir()
+    for part in ("binder", "widgets", "notebooks"):
+        (home / part).symlink_to(ROOT / part)
+    env.update(HOME=str(home), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
                PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
-    cmd = [str(ROOT / "binder" / "start"), sys.executable, "-m", "jupyter", "server", "--no-browser",
+    cmd = [str(home / "binder" / "start"), sys.executable, "-m", "jupyter", "server", "--no-browser",
            f"--port={port}", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=demo",
-           f"--ServerApp.root_dir={ROOT}"] + (["--allow-root"] if os.geteuid() == 0 else [])
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+           f"--ServerApp.root_dir={home}"] + (["--allow-root"] if os.geteuid() == 0 else [])
+    proc = subprocess.Popen(cmd, cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         page = ""
         deadline = time.time() + 90
