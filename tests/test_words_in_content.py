@@ -5,8 +5,8 @@ The test reads every ``widgets/**/*.py`` with ``ast`` and looks where interface 
 * string constants passed as ``description=``, ``placeholder=`` or ``tooltip=`` (any word at all);
 * string constants in HTML-building strings and f-strings (anything with a tag in it): the text between
   the tags, and the ``title``, ``alt``, ``aria-label`` and ``placeholder`` attributes (two or more words);
-* the first argument (or ``value=``) of ``HTML(...)``, ``w.HTML(...)``, ``w.Label(...)`` and
-  ``html.escape(...)`` (two or more words).
+* the first argument (or ``value=``) of ``HTML(...)``, ``w.HTML(...)``, ``w.Label(...)``, ``_p(...)`` and
+  ``html.escape(...)``, and the label of a form field (``TextField(id, label)``): two or more words.
 
 Docstrings, CSS inside ``<style>``, and code inside ``<script>`` are not words people read. What truly
 must stay in code is in ALLOWED below, each with its reason; an allowed entry that no longer matches
@@ -22,7 +22,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "widgets"
 KEYWORDS = {"description", "placeholder", "tooltip"}
-HTML_CALLS = {"HTML", "Label", "escape"}
+HTML_CALLS = {"HTML", "Label", "escape", "_p"}
 WORD = re.compile(r"[A-Za-z][A-Za-z']+")
 TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>", re.S)
 ATTRS = re.compile(r"""\b(?:title|alt|aria-label|placeholder)\s*=\s*(["'])(.*?)\1""", re.S)
@@ -88,6 +88,10 @@ def english_in_code(root: Path = PACKAGE) -> list[tuple[str, int, str]]:
                     if text is not None and _words(text):
                         hits.append((rel, kw.value.lineno, f"{kw.arg}={text!r}"))
                 name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+                if name and name.endswith("Field") and len(node.args) >= 2:  # a form field's label
+                    text = _joined(node.args[1])
+                    if text is not None and len(_words(text)) >= 2:
+                        hits.append((rel, node.args[1].lineno, f"{name}(label={text!r})"))
                 if name in HTML_CALLS:
                     args = node.args[:1] + [kw.value for kw in node.keywords if kw.arg == "value"]
                     for arg in args:
@@ -130,6 +134,8 @@ def test_every_allowed_entry_still_matches_something():
     ("x = '<img alt=\"A picture of us\" src=\"{}\">'", 1),
     ("x = '<style>.a { color: red } body { margin: 0 }</style>'", 0),
     ('w.HTML("Nothing here yet.")', 1),
+    ('TextField("notes", "What we noticed")', 1),
+    ('TextField("notes", t("ladder.noticed"))', 0),
     ('"""A docstring with <b>tags</b> in it."""', 0),
 ])
 def test_the_detector_finds_words_and_only_words(tmp_path, source, expected):

@@ -38,8 +38,7 @@ def too_long(item: str, limit: int = MAX_OWN_ITEM) -> str:
     """A kind message when an item is over the limit (the words stay in the box), else ""."""
     if len(item) <= limit:
         return ""
-    return (f"That is {len(item) - limit:,} characters longer than one item can be ({limit:,}). "
-            "Your words are still in the box: shorten them, then add them.")
+    return curriculum.text("list_builder.too_long", over=f"{len(item) - limit:,}", limit=f"{limit:,}")
 
 
 # -- myth or fact ------------------------------------------------------------------
@@ -154,13 +153,13 @@ class ListBuilder(Exercise):
         self.list_view = w.VBox(layout=w.Layout(width="100%"))
         self._syncing = False
         self.body.children = [
-            *( [_p("Ideas to choose from:", "ca-help")] if self.suggestions else []),
+            *( [_p(curriculum.text("list_builder.suggestions"), "ca-help")] if self.suggestions else []),
             *self.suggestion_boxes, self.own, self.add_button, self.message_list(), self.list_view,
         ]
 
     def message_list(self) -> w.HTML:
         self.list_title = w.HTML(f"<h4>{_t('list_builder.ours' if self.scope == 'shared' else 'list_builder.mine')}</h4>")
-        self.empty_note = _p("Nothing here yet.", "ca-help")
+        self.empty_note = _p(curriculum.text("list_builder.nothing_yet"), "ca-help")
         self._rows: dict[str, w.HBox] = {}
         return self.list_title
 
@@ -322,11 +321,11 @@ class Rephraser(Exercise):
 
     def build(self) -> None:
         self.items = self.spec["items"]
-        self.input = self.bind(TextField("said", "A word or sentence that feels hard", max_chars=500, rows=2))
+        self.input = self.bind(TextField("said", curriculum.text("rephraser.hard"), max_chars=500, rows=2))
         self.suggestions = w.HTML("", layout=w.Layout(width="100%"))
         self.input.observe(lambda _: self._suggest(), "value")
         self.input.box.observe(lambda _: self._suggest(), "value")
-        self.mine = self.bind(TextField("my_words", "How I would like to say it instead", max_chars=500, rows=2))
+        self.mine = self.bind(TextField("my_words", curriculum.text("rephraser.instead"), max_chars=500, rows=2))
         table = "".join(
             f"<tr><th scope='row'>{html.escape(i['word'])}</th><td>{html.escape(i['neutral'])}</td>"
             f"<td>{html.escape(i['why'])}</td></tr>"
@@ -390,10 +389,10 @@ class Turns(Exercise):
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
         scaffold = "".join(f"<li>{html.escape(s)}</li>" for s in self.spec.get("scaffold", []))
-        title = html.escape(self.spec.get("scaffold_title", "For the listener:"))
+        title = html.escape(self.spec.get("scaffold_title", curriculum.text("turns.scaffold_title")))
         self.scaffold = w.HTML(f"<p><strong>{title}</strong></p><ul>{scaffold}</ul>",
                                layout=w.Layout(width="100%"))
-        note_label = self.spec.get("note_label", "What I heard you say is…")
+        note_label = self.spec.get("note_label", curriculum.text("turns.heard"))
         self.heard = self.bind(TextField("heard", note_label, max_chars=1000, rows=3)) if note_label else None
         self.start_line = w.HTML("", layout=w.Layout(width="100%"))
         self._task = None
@@ -491,11 +490,11 @@ class Ladder(Exercise):
         self.states = []
         rows = [self.condition, self.reminder]
         for i, step in enumerate(self.steps, start=1):
-            state = self.bind(SingleChoiceField(f"step{i}", f"Step {i}: {step['title']}", help=step["text"],
+            state = self.bind(SingleChoiceField(f"step{i}", t("ladder.step", number=i, title=step["title"]), help=step["text"],
                                                 options=list(zip(t("ladder.states"), LADDER_STATES))))
             self.states.append(state)
             rows.append(state)
-        rows.append(self.bind(TextField("notes", "What we noticed (temperature, pressure, texture, feelings)",
+        rows.append(self.bind(TextField("notes", t("ladder.noticed"),
                                         max_chars=1000, rows=3)))
         self.notes = rows[-1]
         self.body.children = rows
@@ -684,9 +683,7 @@ class MenuPlaceholder(Exercise):
     """Where the partners' private menu will sit."""
 
     def build(self) -> None:
-        self.body.children = [_p("The private menu is being built. When it is ready, it will appear here: each of "
-                                 "you will rate ideas alone, and you will only ever see the ones you both welcome.",
-                                 "ca-note")]
+        self.body.children = [_p(curriculum.text("menu_placeholder.note"), "ca-note")]
         self.footer.layout.display = "none"
 
     def blocked_reason(self) -> str:

@@ -300,7 +300,7 @@ class CalendarPlanner(Exercise):
         self.message.value = ""
         self.save_rhythm()
         data = self.ics()
-        self.link.value = download_link(data, "our-check-ins.ics", "Download our calendar file (.ics)",
+        self.link.value = download_link(data, "our-check-ins.ics", curriculum.text("calendar.download"),
                                         mime="text/calendar")
         return data
 
