@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,23 @@ def test_a_good_browser_copy_comes_back_without_a_warning(monkeypatch, facilitat
     assert curriculum.text("who.restore_failed") not in page.picker.state.value and facilitator_log == []
 
 
-def test_no_page_code_asks_which_kind_of_journal_it_has():
-    kit = Path(__file__).resolve().parents[1] / "widgets" / "kit" / "page.py"
-    text = kit.read_text()
-    assert "hasattr(self.journal" not in text and "getattr(self.page.journal" not in text
+def test_no_widget_code_asks_which_kind_of_journal_it_has():
+    """The journal's kind is known only to storage.opening: nothing probes for browser-only parts."""
+    widgets = Path(__file__).resolve().parents[1] / "widgets"
+    probing = re.compile(r"(hasattr|getattr)\([^)]*journal|isinstance\([^)]*BrowserJournal")
+    found = [f"{p.relative_to(widgets)}:{n}" for p in widgets.rglob("*.py")
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1) if probing.search(line)]
+    assert found == []
+
+
+def test_only_settings_reads_the_environment():
+    """os.environ appears only in settings.py and where a child process's environment is built."""
+    widgets = Path(__file__).resolve().parents[1] / "widgets"
+    builds_child_env = {"cli.py", "group/session.py"}
+    for path in widgets.rglob("*.py"):
+        where = path.relative_to(widgets).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if where != "settings.py":
+            assert "CLOSER_AGAIN_" not in text, where
+        if where not in builds_child_env | {"settings.py"}:
+            assert "os.environ" not in text and "getenv" not in text, where

@@ -163,7 +163,7 @@ _chosen_locale = ""  # set by use_locale() (a notebook parameter); "" means: as 
 
 def use_locale(code: str) -> None:
     """Choose the language of this kernel's pages (e.g. from a papermill parameter); "" follows
-    ``CLOSER_AGAIN_LOCALE`` (read through :mod:`widgets.settings`)."""
+    the locale in :mod:`widgets.settings` (its ``LOCALE_ENV`` variable)."""
     global _chosen_locale
     if code and not _LOCALE_CODE.match(code):
         raise ContentError(f"locale {code!r} should look like 'en', 'fr' or 'pt-BR'")

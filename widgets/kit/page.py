@@ -89,7 +89,7 @@ class PartnerPicker(w.VBox):
         self.save_names = w.Button(description=curriculum.text("who.save_names"))
         self.save_names.on_click(lambda _: self._save_names())
         self.names_message = w.HTML("").add_class("ca-help")
-        self.names = Disclosure("Our names", [
+        self.names = Disclosure(curriculum.text("who.names_title"), [
             w.HTML(html.escape(curriculum.text("who.names_help"))).add_class("ca-help"),
             *self.name_boxes.values(), self.save_names, self.names_message,
         ])
@@ -185,7 +185,7 @@ class ModulePage(traitlets.HasTraits):
     def __init__(self, number: int, journal: Journal | None = None, journal_path: str = "", partner_names="",
                  country: str = "", today: str = "", focus_condition: str = "", locale: str = ""):
         super().__init__()
-        if locale:  # the language of this kernel's pages; "" keeps CLOSER_AGAIN_LOCALE's (or English)
+        if locale:  # the language of this kernel's pages; "" keeps the settings' locale (or English)
             curriculum.use_locale(locale)
         self.focus_condition = focus_condition
         self.today = _dt.date.fromisoformat(today) if today else _dt.date.today()
