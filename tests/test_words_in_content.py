@@ -6,7 +6,8 @@ The test reads every ``widgets/**/*.py`` with ``ast`` and looks where interface 
 * string constants in HTML-building strings and f-strings (anything with a tag in it): the text between
   the tags, and the ``title``, ``alt``, ``aria-label`` and ``placeholder`` attributes (two or more words);
 * the first argument (or ``value=``) of ``HTML(...)``, ``w.HTML(...)``, ``w.Label(...)``, ``_p(...)`` and
-  ``html.escape(...)``, and the label of a form field (``TextField(id, label)``): two or more words.
+  ``html.escape(...)``, and the label of a form field (``TextField(id, label)``): two or more words;
+* the title of a ``Disclosure(title, ...)`` section (any word).
 
 Docstrings, CSS inside ``<style>``, and code inside ``<script>`` are not words people read. What truly
 must stay in code is in ALLOWED below, each with its reason; an allowed entry that no longer matches
@@ -88,6 +89,10 @@ def english_in_code(root: Path = PACKAGE) -> list[tuple[str, int, str]]:
                     if text is not None and _words(text):
                         hits.append((rel, kw.value.lineno, f"{kw.arg}={text!r}"))
                 name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+                if name == "Disclosure" and node.args:  # a section's title
+                    text = _joined(node.args[0])
+                    if text is not None and _words(text):
+                        hits.append((rel, node.args[0].lineno, f"Disclosure({text!r})"))
                 if name and name.endswith("Field") and len(node.args) >= 2:  # a form field's label
                     text = _joined(node.args[1])
                     if text is not None and len(_words(text)) >= 2:

@@ -575,7 +575,7 @@ class Log(Exercise):
 
     def _draw(self) -> None:
         options = [(curriculum.text("log.new_entry"), "")] + [
-            (f"Change entry {eid}: {self._summary(v)}", eid) for eid, v in sorted(self.entries.items())
+            (curriculum.text("log.change_entry", id=eid, summary=self._summary(v)), eid) for eid, v in sorted(self.entries.items())
         ]
         keep = self.editing.value if self.editing.value in self.entries else ""
         self.editing.options = options

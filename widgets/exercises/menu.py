@@ -229,7 +229,7 @@ class PrivateMenu(Exercise):
     def _item_row(self, item: dict) -> list:
         guide = ""
         if item.get("energy"):
-            guide = f"Energy: {item['energy']}. Movement: {item['mobility']}."
+            guide = curriculum.text("menu.guide", energy=item["energy"], mobility=item["mobility"])
         rating = SingleChoiceField(f"rate_{item['id']}", item["text"], help=guide, options=self.content["ratings"])
         note = TextField(f"note_{item['id']}", self.content["note_label"], max_chars=300, rows=1)
         rating.observe(lambda ch, i=item["id"]: self.rate(i, ch["new"]), "value")
