@@ -240,7 +240,7 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def run(runs: int, modules: list[int], log) -> dict:
+def run(runs: int, modules: list[int], log, on_round=None) -> dict:
     from playwright.sync_api import sync_playwright
 
     pages = {FLOOR: None}
@@ -267,10 +267,12 @@ def run(runs: int, modules: list[int], log) -> dict:
                         results[name].append(one)
                         loads.append(load())
                         log(f"run {r + 1}/{runs} {name}: {one}  (load {loads[-1]:.1f})")
+                    if on_round:  # figures so far are kept even if a later round is cut short
+                        on_round({"results": results, "outside": outside, "loads": loads, "rounds": r + 1})
                 browser.close()
     finally:
         shutil.rmtree(floor_dir, ignore_errors=True)
-    return {"results": results, "outside": outside, "loads": loads}
+    return {"results": results, "outside": outside, "loads": loads, "rounds": runs}
 
 
 def summarize(results: dict) -> list[dict]:
@@ -308,7 +310,7 @@ def report(rows: list[dict], info: dict, m: dict, args, started: str) -> str:
         + (" (the 2-core machine was shared with other work: absolute seconds are noisy, the ratios come "
            "from the same run, round by round)." if max(loads) > 1.5 else "."),
         "",
-        f"Each page: {args.runs} fresh visits in Chromium at 390 px with the CPU slowed {CPU_SLOWDOWN}x "
+        f"Each page: {info['rounds']} fresh visits in Chromium at 390 px with the CPU slowed {CPU_SLOWDOWN}x "
         "(`Emulation.setCPUThrottlingRate`), one visit per page per round. Seconds: from navigation until "
         "the page answers a press of \"Partner 1\" (\"Partner 1 is answering now\" shows). Models and KB: "
         "the `update_states` reply the page's own widget manager receives (read from its websocket "
@@ -362,11 +364,18 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     modules = [int(x) for x in args.modules.split(",") if x] or [m.number for m in curriculum.modules()]
     started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
-    info = run(args.runs, modules, lambda s: print(s, flush=True))
-    section = report(summarize(info["results"]), info, machine(), args, started)
+    facts = machine()
+
+    def write(info) -> str:
+        section = report(summarize(info["results"]), info, facts, args, started)
+        if not args.no_write:
+            write_section(section)
+        return section
+
+    info = run(args.runs, modules, lambda s: print(s, flush=True), on_round=write)
+    section = write(info)
     print(section)
     if not args.no_write:
-        write_section(section)
         print(f"written to {RESULTS}")
     return 0
 
