@@ -275,11 +275,18 @@ def run(runs: int, modules: list[int], log, on_round=None) -> dict:
     return {"results": results, "outside": outside, "loads": loads, "rounds": runs}
 
 
+def median_time(visits) -> float | None:
+    """Median seconds, a visit that never answered counting as slower than any other (None if that is the median)."""
+    times = [float("inf") if v["seconds"] is None else v["seconds"] for v in visits]
+    value = statistics.median(times) if times else None
+    return None if value is None or value == float("inf") else value
+
+
 def summarize(results: dict) -> list[dict]:
-    floor = median(r["seconds"] for r in results[FLOOR])
+    floor = median_time(results[FLOOR])
     rows = []
     for name, visits in results.items():
-        seconds = median(v["seconds"] for v in visits)
+        seconds = median_time(visits)
         rows.append({
             "name": name, "runs": [v["seconds"] for v in visits], "seconds": seconds,
             "ratio": seconds / floor if seconds and floor else None,
@@ -314,7 +321,8 @@ def report(rows: list[dict], info: dict, m: dict, args, started: str) -> str:
         "(`Emulation.setCPUThrottlingRate`), one visit per page per round. Seconds: from navigation until "
         "the page answers a press of \"Partner 1\" (\"Partner 1 is answering now\" shows). Models and KB: "
         "the `update_states` reply the page's own widget manager receives (read from its websocket "
-        "frames), plus any widget opened before the press was answered. Medians.",
+        "frames), plus any widget opened before the press was answered. Medians (a visit that never "
+        f"answered within {PAGE_TIMEOUT} s counts as slower than any other).",
         "",
         "| page | s until a press works (median) | each run, s | ratio to floor | widget models | widget state KB | targets |",
         "|---|---|---|---|---|---|---|",
@@ -331,6 +339,8 @@ def report(rows: list[dict], info: dict, m: dict, args, started: str) -> str:
             if row["kb"] is None or row["kb"] > TARGET_KB:
                 misses.append(f"> {TARGET_KB} KB")
             verdict = "MET" if not misses else "NOT MET: " + ", ".join(misses)
+            if row["errors"]:
+                verdict += f" ({len(row['errors'])} of {len(row['runs'])} visits never answered)"
         runs = ", ".join(fmt(s) for s in row["runs"])
         lines.append(f"| {row['name']} | {fmt(row['seconds'])} | {runs} | {fmt(row['ratio'], 2)} | "
                      f"{fmt(row['models'], 0)} | {fmt(row['kb'], 0)} | {verdict} |")
