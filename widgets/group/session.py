@@ -138,7 +138,7 @@ def participant_command(notebook: Path, port: int, ip: str, pool_size: int, code
         "--Voila.port_retries=0",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
-        "--VoilaConfiguration.file_blocklist=['.*']",
+        "--VoilaConfiguration.file_denylist=['.*']",
         # warm kernels: the page is run before anyone asks for it
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={pool_size}",
@@ -164,7 +164,7 @@ def facilitator_command(port: int, cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
         "--Voila.port_retries=0",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
-        "--VoilaConfiguration.file_blocklist=['.*']",
+        "--VoilaConfiguration.file_denylist=['.*']",
         # a closed dashboard tab ends its kernel (at once, or through the culler)
         "--Voila.identity_provider_class=widgets.group.access.DashboardIdentityProvider",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
