@@ -68,6 +68,7 @@ def chart_svg(history: dict[str, dict], lines: list[tuple[str, tuple]], title: s
 
     ``lines`` pairs a measure id with its style from ``LINE_STYLES``.
     """
+    # matplotlib is heavy (about half a second and 40 MB): imported on purpose only when a chart is drawn
     import matplotlib
 
     matplotlib.use("svg")

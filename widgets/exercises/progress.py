@@ -77,6 +77,7 @@ def _svg(fig) -> str:
 
 
 def line_chart(points, title: str, ylim=(0, 10)) -> str:
+    # matplotlib is heavy (about half a second and 40 MB): imported on purpose only when a chart is drawn
     import matplotlib
 
     matplotlib.use("svg")

@@ -1,7 +1,12 @@
 """QR codes for the participant link: in the terminal and on the facilitator dashboard."""
 from __future__ import annotations
 
+import base64
+import io
 import sys
+
+import qrcode
+import qrcode.image.svg
 
 from .. import settings
 
@@ -12,8 +17,6 @@ def qr_terminal(text: str, color: bool | None = None) -> str:
     In a colour terminal it is drawn black on white whatever the terminal's own
     colours; otherwise light parts are drawn as blocks (for the usual dark terminal).
     """
-    import qrcode
-
     qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(text)
     qr.make(fit=True)
@@ -34,12 +37,6 @@ def qr_terminal(text: str, color: bool | None = None) -> str:
 
 def qr_svg_data_uri(text: str) -> str:
     """The QR code as an inline SVG (a data: URI): nothing loaded from anywhere."""
-    import base64
-    import io
-
-    import qrcode
-    import qrcode.image.svg
-
     img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathFillImage, border=2)
     buf = io.BytesIO()
     img.save(buf)

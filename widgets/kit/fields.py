@@ -9,6 +9,7 @@ so behaviour can be tested in plain Python::
 """
 from __future__ import annotations
 
+import datetime as _dt
 import html
 
 import ipywidgets as w
@@ -301,8 +302,6 @@ class DateField(Field):
             self.value = change["new"].isoformat() if change["new"] else None
 
     def show(self, value) -> None:
-        import datetime as _dt
-
         self._showing = True
         try:
             try:
