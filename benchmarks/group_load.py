@@ -18,7 +18,7 @@ For each server, in one run and one after the other (so they do not share the CP
    seconds later, and whether the warm pool is full again.
 
 Only 127.0.0.1 is ever contacted: the browser aborts any other request.
-Writes benchmarks/RESULTS.md.
+Writes its own section of benchmarks/RESULTS.md (between ``group_load`` markers; the rest is left as it is).
 """
 from __future__ import annotations
 
@@ -468,6 +468,21 @@ def report(a: dict, b: dict, m: dict, args) -> str:
     return "\n".join(lines)
 
 
+START, END = "<!-- group_load:start -->", "<!-- group_load:end -->"
+
+
+def write_section(out: Path, text: str) -> None:
+    """Replace this benchmark's section of RESULTS.md, or add it at the top; other sections stay."""
+    section = f"{START}\n{text.rstrip()}\n{END}\n"
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    if START in old and END in old:
+        head, rest = old.split(START, 1)
+        new = head + section + rest.split(END, 1)[1].lstrip("\n")
+    else:
+        new = section + ("\n" + old if old else "")
+    out.write_text(new, encoding="utf-8")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=20, help="simultaneous full page requests")
@@ -497,7 +512,7 @@ def main(argv=None) -> int:
               f"RSS/kernel max {r['browser']['memory']['max']:.0f} MB; "
               f"participant kernels left {r['left_participants']}; errors {r['pages']['errors']}", flush=True)
     text = report(results["a"], results["b"], machine(), args)
-    args.out.write_text(text, encoding="utf-8")
+    write_section(args.out, text)
     print(text)
     print(f"(servers' log: {home / 'servers.log'})")
     return 0
