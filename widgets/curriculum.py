@@ -173,7 +173,12 @@ def use_locale(code: str) -> None:
 def current_locale() -> str:
     """The language the words come in: :func:`use_locale`'s choice, else the environment's, else English."""
     code = _chosen_locale or settings.current().locale or settings.DEFAULT_LOCALE
-    return code if _LOCALE_CODE.match(code) else settings.DEFAULT_LOCALE
+    return code if _known_code(code) else settings.DEFAULT_LOCALE
+
+
+@functools.lru_cache(maxsize=64)
+def _known_code(code: str) -> bool:
+    return bool(_LOCALE_CODE.match(code))
 
 
 def language_tag() -> str:
@@ -309,7 +314,12 @@ def reads(block: dict, purpose: str) -> tuple[ExerciseRef, ...]:
 
 def _content_file(name: str) -> dict:
     """A shared content file in the current language (cached; do not change it: see :func:`data`)."""
-    return _localised(CONTENT_DIR / f"{name}.toml", current_locale())
+    return _content_file_in(name, current_locale())
+
+
+@functools.cache
+def _content_file_in(name: str, locale: str) -> dict:
+    return _localised(CONTENT_DIR / f"{name}.toml", locale)
 
 
 def data(name: str) -> dict:
