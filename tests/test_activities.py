@@ -280,7 +280,7 @@ def test_progress_draws_only_my_own_checkins(page, journal_file):
     j.partner("a").put("m01/checkin/2026-11-18/energy", 6)
     j.partner("b").put("m01/checkin/2026-11-18/energy", 1)
     reads = curriculum.module(10).exercise("progress_over_weeks")["reads"]  # Module 1's check-ins, as content declares
-    pr = Progress(page, spec("progress", show=["checkins", "wins", "ladder"], reads=reads))
+    pr = Progress(page, spec("progress", show=["checkins", "wins"], reads=reads))
     page.picker.choose("a")
     assert "<svg" in pr.charts.value and "6.0" in pr.charts.value and "1.0" not in pr.charts.value
     page.picker.choose("b")

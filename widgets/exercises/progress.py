@@ -1,4 +1,6 @@
-"""Progress over the weeks, drawn from the journal: check-ins, wins, steps on the ladder.
+"""Progress over the weeks, drawn from the journal: check-ins and small wins.
+
+Nothing here charts how far a couple got (on the touch ladder or anywhere else).
 
 Charts describe, they never judge: no totals to beat, no streaks. Each chart
 comes with the same facts in words, for screen readers and for anyone who
@@ -59,16 +61,6 @@ def wins_by_week(view_for, today: _dt.date, refs: tuple[curriculum.ExerciseRef, 
     return weeks
 
 
-def ladder_states(view_for, refs: tuple[curriculum.ExerciseRef, ...]) -> list[tuple[str, str]]:
-    """Each step of the ladders ``refs`` name, and where the couple are on it."""
-    steps = []
-    for ref in refs:
-        saved = view_for(ref).items(ref.key())
-        for i, step in enumerate(ref.block.get("items", []), start=1):
-            steps.append((step["title"], saved.get(ref.key(f"step{i}")) or "Not yet"))
-    return steps
-
-
 def _svg(fig) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})  # no timestamp: the same answers draw the same chart
@@ -102,12 +94,12 @@ def line_chart(points, title: str, ylim=(0, 10)) -> str:
 
 @register("progress")
 class Progress(Exercise):
-    """Charts from the journal: the person's own check-ins, and the couple's shared wins and ladder.
+    """Charts from the journal: the person's own check-ins, and the couple's shared wins.
 
     Nothing from the other partner's private space."""
 
     def build(self) -> None:
-        self.show_kinds = list(self.spec.get("show", ["checkins", "wins", "ladder"]))
+        self.show_kinds = list(self.spec.get("show", ["checkins", "wins"]))
         measures = curriculum.data("checkin")["measures"]
         self.measure = w.Dropdown(options=[(m["label"], m["id"]) for m in measures], value=measures[0]["id"],
                                   description=curriculum.text("progress_charts.measure"), style={"description_width": "initial"},
@@ -167,12 +159,4 @@ class Progress(Exercise):
                 words = ", ".join(f"{d.strftime('%d %b')}: {n}" for d, n in wins)
                 parts.append(f"<h4>{curriculum.html_text('progress_charts.wins')}</h4>"
                              f"<p>{html.escape(words)}</p>")
-        if "ladder" in self.show_kinds:
-            steps = ladder_states(self.space_of, curriculum.reads(self.spec, "ladder"))
-            if any(state != "Not yet" for _, state in steps):
-                rows = "".join(f"<tr><th scope='row'>{html.escape(t)}</th><td>{html.escape(s)}</td></tr>"
-                               for t, s in steps)
-                parts.append(f"<h4>{curriculum.html_text('progress_charts.ladder')}</h4><table class='ca-table'>"
-                             f"<tr><th scope='col'>{curriculum.html_text('progress_charts.step')}</th>"
-                             f"<th scope='col'>{curriculum.html_text('progress_charts.where')}</th></tr>{rows}</table>")
         self.charts.value = "".join(parts)
