@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, ROOT, Visit, holds_for
+from conftest import ARTIFACTS, ROOT, Visit, holds_for, wait_until
 
 pytestmark = pytest.mark.browser
 CONFIG = ROOT / "deploy" / "hub" / "jupyterhub_config.py"
@@ -149,13 +149,21 @@ def open_module_1(visit: Visit) -> None:
         timeout=90_000)
 
 
-def answer_as_partner_1(visit: Visit, text: str) -> None:
+def answer_as_partner_1(visit: Visit, text: str, hub: Hub) -> None:
     visit.page.get_by_role("button", name="Partner 1", exact=True).first.click()
     visit.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
     box = visit.page.locator("textarea").nth(0)
     box.fill(text)
     visit.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
-    time.sleep(1.5)  # written to the journal, or kept by the browser
+    # written to the journal, or kept by the browser (polled)
+    wait_until(lambda: text in browser_copy(visit) or _somewhere(text, hub.folder), 20, 0.3, what="the answer stored")
+
+
+def _somewhere(text: str, root: Path) -> bool:
+    try:
+        return bool(files_containing(text, root))
+    except OSError:  # a file (SQLite's own journal) went away while we looked: look again
+        return False
 
 
 def files_containing(text: str, root: Path) -> list[Path]:
@@ -195,8 +203,8 @@ def test_two_people_each_keep_their_answers_in_their_own_journal(hub_in, browser
         assert alex.page.locator(".jp-InputArea:visible, .jp-Notebook-toolbar, #jp-top-panel").count() == 0
         open_module_1(alex)
         open_module_1(sam)
-        answer_as_partner_1(alex, ALEX_TEXT)
-        answer_as_partner_1(sam, SAM_TEXT)
+        answer_as_partner_1(alex, ALEX_TEXT, hub)
+        answer_as_partner_1(sam, SAM_TEXT, hub)
         ARTIFACTS.mkdir(exist_ok=True)
         alex.page.screenshot(path=str(ARTIFACTS / "hub-module-01-alex.png"))
 
@@ -242,8 +250,8 @@ def test_in_browser_mode_answers_stay_only_in_each_persons_browser(hub_in, brows
         log_in(sam, hub, "sam")
         open_module_1(alex)
         open_module_1(sam)
-        answer_as_partner_1(alex, ALEX_TEXT)
-        answer_as_partner_1(sam, SAM_TEXT)
+        answer_as_partner_1(alex, ALEX_TEXT, hub)
+        answer_as_partner_1(sam, SAM_TEXT, hub)
         assert ALEX_TEXT in browser_copy(alex) and SAM_TEXT not in browser_copy(alex)
         assert SAM_TEXT in browser_copy(sam) and ALEX_TEXT not in browser_copy(sam)
         # nothing reaches the hub's disk: no journal, no copy in any file of the hub
@@ -271,7 +279,7 @@ def test_in_browser_mode_a_shared_browser_never_shows_one_persons_answers_to_the
     try:
         log_in(tablet, hub, "alex")
         open_module_1(tablet)
-        answer_as_partner_1(tablet, ALEX_TEXT)
+        answer_as_partner_1(tablet, ALEX_TEXT, hub)
         assert ALEX_TEXT in browser_copy(tablet)
         tablet.page.goto(hub.base + "/hub/logout")
         log_in(tablet, hub, "sam")
