@@ -259,6 +259,7 @@ REFUSE_STORAGE = """
 def test_a_browser_that_refuses_storage_shows_a_kind_warning_and_keeps_the_answer(session, visit):
     from widgets import curriculum
 
+    assert session.wait_for_pool(180), "the warm pool refills after the earlier pages closed"
     v = visit(390, 844)
     v.context.add_init_script(REFUSE_STORAGE)  # full or blocked storage: every write of answers throws
     v.open(f"{session.local_url}?code={CODE}")
