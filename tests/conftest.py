@@ -16,6 +16,7 @@ marker it needs (an audit hook sees every process the test run starts).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+
+from widgets.group import session as g
 
 ROOT = Path(__file__).resolve().parent.parent
 LANES = ("unit", "kernel", "server", "browser")  # lightest to heaviest
@@ -189,13 +192,32 @@ class Dashboard:
                 self.proc.kill()
         self.proc = None
 
+    def __enter__(self) -> "Dashboard":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
 
 @pytest.fixture(scope="session")
 def dashboard(tmp_path_factory):
-    dash = Dashboard(tmp_path_factory.mktemp("dashboard"))
-    dash.start()
-    yield dash
-    dash.stop()
+    with Dashboard(tmp_path_factory.mktemp("dashboard")) as dash:
+        yield dash
+
+
+@contextlib.contextmanager
+def group_session(home: Path, pool: int, code: str, **options):
+    """A real group session with folders of its own; it ends, and the environment is restored, however the test ends."""
+    with pytest.MonkeyPatch.context() as env, (home / "server.log").open("w") as log:
+        env.setenv("CLOSER_AGAIN_GROUP_DIR", str(home / "group"))
+        env.setenv("CLOSER_AGAIN_LOG_DIR", str(home / "logs"))
+        s = g.GroupSession(1, pool, port=g.free_port_pair(), code=code, log=log, **options)
+        try:
+            s.start()
+            yield s
+        finally:
+            s.stop()
 
 
 @pytest.fixture(scope="session")

@@ -21,10 +21,8 @@ PASSPHRASE = "blue kettle morning"
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory):
     """A dashboard with a journal of its own: the lock set here must not meet other tests' partners."""
-    dash = Dashboard(tmp_path_factory.mktemp("lock-dashboard"))
-    dash.start()
-    yield dash
-    dash.stop()
+    with Dashboard(tmp_path_factory.mktemp("lock-dashboard")) as dash:
+        yield dash
 
 
 def choose(v, name: str) -> None:
@@ -115,9 +113,7 @@ def test_a_locked_partner_s_answers_stay_theirs_on_a_shared_laptop(dashboard, vi
 
 
 def test_in_a_group_session_a_locked_partner_s_browser_storage_holds_only_ciphertext(tmp_path, visit):
-    group = Dashboard(tmp_path / "laptop", CLOSER_AGAIN_GROUP_MODE="1")
-    group.start()
-    try:
+    with Dashboard(tmp_path / "laptop", CLOSER_AGAIN_GROUP_MODE="1") as group:
         v = visit()
         v.open(group.url("01_welcome.ipynb"))
         choose(v, "Partner 1")
@@ -146,5 +142,3 @@ def test_in_a_group_session_a_locked_partner_s_browser_storage_holds_only_cipher
             "s => [...document.querySelectorAll('.ca-card textarea')].some(t => t.value === s)", arg=SECRET,
             timeout=30_000)
         assert v.outside == []
-    finally:
-        group.stop()

@@ -10,8 +10,8 @@ import os
 import time
 
 import pytest
+from conftest import group_session, holds_for
 
-from conftest import holds_for
 from widgets.group import session as g
 
 pytestmark = pytest.mark.browser
@@ -23,25 +23,10 @@ CULL_EVERY = 2
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
-    import os
-
-    home = tmp_path_factory.mktemp("group")
-    saved = {k: os.environ.get(k) for k in ("CLOSER_AGAIN_GROUP_DIR", "CLOSER_AGAIN_LOG_DIR")}
-    os.environ["CLOSER_AGAIN_GROUP_DIR"] = str(home / "group")
-    os.environ["CLOSER_AGAIN_LOG_DIR"] = str(home / "logs")
-    log = (home / "server.log").open("w")
-    s = g.GroupSession(1, POOL, port=g.free_port_pair(), code=CODE, log=log,
-                       cull_idle_timeout=CULL_IDLE, cull_interval=CULL_EVERY)
-    s.start()
-    assert s.wait_for_pool(180), "the warm pool did not fill"
-    yield s
-    s.stop()
-    log.close()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with group_session(tmp_path_factory.mktemp("group"), POOL, CODE,
+                       cull_idle_timeout=CULL_IDLE, cull_interval=CULL_EVERY) as s:
+        assert s.wait_for_pool(180), "the warm pool did not fill"
+        yield s
 
 
 def join(visit, session, code: str = CODE):
@@ -191,10 +176,8 @@ def test_a_closed_page_s_kernel_ends_and_the_pool_refills(session, visit):
     before = POOL
     pages = [join(visit, session) for _ in range(2)]
     answer(pages[0], "3")  # in use
-    deadline = time.time() + 60
-    while time.time() < deadline and len(session.kernels()) < before + 2:
-        time.sleep(0.5)
-    assert len(session.kernels()) == before + 2  # two pages in use, and the pool refilled behind them
+    # two pages in use, and the pool refilled behind them (slow when other tests share the two cores)
+    assert settle(before + 2, 150) == before + 2
 
     # one page closed without warning (no "beforeunload"), one closed normally
     pages[0].page.close(run_before_unload=False)

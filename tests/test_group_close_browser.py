@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import group_session
 
 from widgets.group import processes
-from widgets.group import session as g
 
 pytestmark = pytest.mark.browser
 CODE = "370518"
@@ -19,25 +19,10 @@ POOL = 2
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
-    import os
-
-    home = tmp_path_factory.mktemp("group-close")
-    saved = {k: os.environ.get(k) for k in ("CLOSER_AGAIN_GROUP_DIR", "CLOSER_AGAIN_LOG_DIR")}
-    os.environ["CLOSER_AGAIN_GROUP_DIR"] = str(home / "group")
-    os.environ["CLOSER_AGAIN_LOG_DIR"] = str(home / "logs")
-    log = (home / "server.log").open("w")
-    s = g.GroupSession(1, POOL, port=g.free_port_pair(), code=CODE, log=log,
-                       cull_idle_timeout=600, cull_interval=60)
-    s.start()
-    assert s.wait_for_pool(240), "the warm pool did not fill"
-    yield s
-    s.stop()
-    log.close()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with group_session(tmp_path_factory.mktemp("group-close"), POOL, CODE,
+                       cull_idle_timeout=600, cull_interval=60) as s:
+        assert s.wait_for_pool(240), "the warm pool did not fill"
+        yield s
 
 
 def count_settles(count, target: int, timeout: float) -> int:
@@ -70,8 +55,9 @@ def test_closing_participant_pages_ends_their_kernels_and_memory_stays_flat(sess
         assert count_settles(lambda: len(session.kernels()), POOL + 2, 90) == POOL + 2
         for v in pages:
             v.page.close(run_before_unload=True)  # the page says goodbye, as a closing tab does
+        # within half a minute every participant kernel has ended (not left for the 10-minute culler)
+        assert count_settles(lambda: session.pool().get("participants"), 0, 30) == 0
         kernels_after_rounds.append(count_settles(lambda: len(session.kernels()), POOL, 30))
-        assert session.pool().get("participants") == 0
     assert kernels_after_rounds == [POOL, POOL, POOL]
     assert count_settles(lambda: int(session.pool_ready()), 1, 120) == 1
     # memory of the server and its kernels: back where it started, give or take one kernel's worth
