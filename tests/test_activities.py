@@ -14,7 +14,6 @@ from widgets.exercises.activities import (
     Ladder,
     ListBuilder,
     Log,
-    MenuPlaceholder,
     Quiz,
     Rephraser,
     Sorter,
@@ -266,11 +265,6 @@ def test_grounding_walks_through_the_steps(page):
     assert "always fine to stop" in g.step_text.value
     g.back_button.click()
     assert "Step" in g.step_text.value
-
-
-def test_menu_placeholder_says_what_will_come(page):
-    m = MenuPlaceholder(page, spec("menu_placeholder"))
-    assert "both welcome" in m.body.children[0].value
 
 
 # -- progress ------------------------------------------------------------------------------------

@@ -676,15 +676,3 @@ class Grounding(Exercise):
 
     def blocked_reason(self) -> str:
         return ""
-
-
-@register("menu_placeholder")
-class MenuPlaceholder(Exercise):
-    """Where the partners' private menu will sit."""
-
-    def build(self) -> None:
-        self.body.children = [_p(curriculum.text("menu_placeholder.note"), "ca-note")]
-        self.footer.layout.display = "none"
-
-    def blocked_reason(self) -> str:
-        return ""
