@@ -263,3 +263,29 @@ def test_a_vault_header_that_asks_for_other_settings_is_refused_kindly(page):
     page.request("a")
     assert not page.lock_panel.unlock(PASSPHRASE)
     assert "look damaged" in page.lock_panel.message.value
+
+
+def test_answers_that_waited_for_an_erased_space_do_not_hold_the_page(page, monkeypatch):
+    import datetime as dt
+
+    now = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc)
+    page.clock = lambda: now
+    page.request("a")
+    page.lock_panel.decline_offer()
+    page.lock_panel.set_lock(PASSPHRASE, PASSPHRASE)
+    exercise = page.exercise(boundary_text(page))
+
+    def full_disk(*args, **kwargs):
+        raise JournalError("full", "There is no room left on this device to save.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LockedView, "put", full_disk)
+        type_secret(page, "waiting words")
+        page.request("")
+    assert exercise.unsaved
+    page.request("a")
+    page.lock_panel.ask_to_erase()
+    page.clock = lambda: now + dt.timedelta(days=4)
+    page.request("a")  # the erase is due: the space, and what waited for it, are gone
+    assert not exercise.unsaved
+    assert page.request("b") and page.active == "b"

@@ -200,6 +200,11 @@ class Exercise(w.VBox):
             self._sealed_for = slot
             self._pending = {}
 
+    def drop_sealed_pending(self, slot: str) -> None:
+        """The locked space these answers waited for was erased: they cannot be saved anywhere now."""
+        if self._sealed_for == slot:
+            self._sealed_pending = self._sealed_for = ""
+
     def unseal_pending(self, journal, slot: str) -> None:
         """The owner opened their space again: what waited comes back, to be saved at once."""
         if self._sealed_pending and self._sealed_for == slot:

@@ -281,6 +281,8 @@ class ModulePage(traitlets.HasTraits):
         try:
             wait = _dt.timedelta(days=self.forgotten_lock_wait_days)
             if self.journal.erase_if_due(slot, wait, self.clock()):
+                for exercise in self.exercises:  # sealed answers that waited for that space go with it
+                    exercise.drop_sealed_pending(slot)
                 self.picker.refresh_names()
                 self.lock_panel.say(curriculum.text("lock.erased_as_asked"))
         except JournalError:
