@@ -135,7 +135,8 @@ def test_an_unlocked_space_does_not_close_when_the_page_is_hidden(page):
     assert page.active == "a"
 
 
-def test_an_answer_waiting_to_be_saved_is_sealed_while_its_space_is_closed(page, monkeypatch):
+def leave_an_answer_unsaved(page, monkeypatch, text: str = "waiting words"):
+    """A's space is locked and the disk is full: A types an answer that cannot be saved, then hides the page."""
     page.request("a")
     page.lock_panel.decline_offer()
     page.lock_panel.set_lock(PASSPHRASE, PASSPHRASE)
@@ -146,9 +147,14 @@ def test_an_answer_waiting_to_be_saved_is_sealed_while_its_space_is_closed(page,
 
     with monkeypatch.context() as patch:
         patch.setattr(LockedView, "put", full_disk)
-        type_secret(page, "waiting words")
+        type_secret(page, text)
         assert exercise.unsaved
         assert page.request("")  # hiding is always possible
+    return exercise
+
+
+def test_an_answer_waiting_to_be_saved_is_sealed_while_its_space_is_closed(page, monkeypatch):
+    exercise = leave_an_answer_unsaved(page, monkeypatch)
     assert page.active == "" and exercise.unsaved
     assert "waiting words" not in repr(vars(exercise))  # kept only sealed while the space is closed
     assert not page.request("b")  # the page waits for the answer's owner
@@ -270,19 +276,7 @@ def test_answers_that_waited_for_an_erased_space_do_not_hold_the_page(page, monk
 
     now = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc)
     page.clock = lambda: now
-    page.request("a")
-    page.lock_panel.decline_offer()
-    page.lock_panel.set_lock(PASSPHRASE, PASSPHRASE)
-    exercise = page.exercise(boundary_text(page))
-
-    def full_disk(*args, **kwargs):
-        raise JournalError("full", "There is no room left on this device to save.")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(LockedView, "put", full_disk)
-        type_secret(page, "waiting words")
-        page.request("")
-    assert exercise.unsaved
+    exercise = leave_an_answer_unsaved(page, monkeypatch)
     page.request("a")
     page.lock_panel.ask_to_erase()
     page.clock = lambda: now + dt.timedelta(days=4)
