@@ -416,14 +416,16 @@ class ModulePage(traitlets.HasTraits):
         self._unsaved_owner = owner if unsaved else ""
         self.active = slot
         self.touch()
-        self.picker.sync()
-        self.lock_panel.draw()
         for exercise in self.exercises:
             try:
                 exercise.refresh()
             except Exception:  # noqa: BLE001 - one broken card must not keep showing someone's answers
                 report_error(sys.exc_info()[1], f"load {exercise.exercise_id}")
                 exercise.blank(curriculum.text("exercise.could_not_load"))
+        # Said last: the browser applies updates in order, so "<name> is answering now"
+        # appears only once no card still shows the previous person's answers.
+        self.lock_panel.draw()
+        self.picker.sync()
         self._update_progress()
         return True
 
