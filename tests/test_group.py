@@ -193,6 +193,42 @@ def test_the_facilitator_dashboard_server_ends_kernels_of_closed_tabs_too():
     assert issubclass(access_module.AccessCodeIdentityProvider, access_module.XsrfCookieMixin)
 
 
+def test_a_kernel_handed_to_a_slow_phone_is_kept_until_its_page_connects(monkeypatch):
+    """The culler must not end a kernel whose page is still on its way (CI saw a page never load)."""
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    culled: list[str] = []
+
+    async def cull_as_usual(self, kernel_id):
+        culled.append(kernel_id)
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "cull_kernel_if_idle", cull_as_usual)
+    clock = [1000.0]
+    monkeypatch.setattr(kernels.time, "monotonic", lambda: clock[0])
+    manager = kernels.GroupKernelManager(cull_idle_timeout=8)
+    manager._kernel_connections["slow"] = 0
+    manager._kernel_connections["seen"] = 0
+
+    def cull_pass(seconds_later: float) -> list[str]:
+        clock[0] += seconds_later
+        culled.clear()
+        for kernel_id in ("slow", "seen"):
+            asyncio.run(manager.cull_kernel_if_idle(kernel_id))
+        return sorted(culled)
+
+    assert manager.unconnected_grace == kernels.UNCONNECTED_GRACE_MIN
+    assert cull_pass(0) == []
+    manager.notify_connect("seen")           # this page's browser connected ...
+    manager.notify_disconnect("seen")        # ... and left: the usual idle rule decides
+    assert cull_pass(1) == ["seen"]
+    # the page whose browser has not connected yet keeps its kernel for the whole grace ...
+    assert cull_pass(kernels.UNCONNECTED_GRACE_MIN - 2) == ["seen"]
+    # ... and a page that never arrives still has its kernel ended after it
+    assert cull_pass(2) == ["seen", "slow"]
+
+
 def test_a_busy_port_is_seen_and_the_next_free_pair_is_chosen():
     import socket
 
