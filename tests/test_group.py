@@ -5,6 +5,7 @@ import html
 import os
 import sqlite3
 import stat
+import time
 
 import pytest
 
@@ -554,3 +555,34 @@ def test_ready_is_said_only_when_the_pool_is_full_and_otherwise_how_many_are(gro
     assert " ready." not in out
     assert "Only 1 of 3 pages are ready" in out and "The session works" in out
     assert session.stopped and "Session ended" in out
+
+
+def test_ctrl_c_reaches_a_session_waiting_on_its_stop_flag_without_ever_hanging():
+    """The Ctrl+C handler sets the flag while the main thread waits on it, thousands of times.
+
+    A ``threading.Event`` set from a signal handler can deadlock on its own lock (CI saw a
+    closed terminal window leave a session hanging); the session's flag takes no lock.
+    """
+    import signal
+
+    flag = g.SignalSafeFlag()
+    caught = []
+
+    def on_signal(signum, frame):
+        caught.append(signum)
+        flag.set()
+
+    previous = signal.signal(signal.SIGALRM, on_signal)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.0003, 0.0003)  # a signal every 0.3 ms
+        started = time.monotonic()
+        waits = []
+        while time.monotonic() - started < 1.5:
+            flag._set = False
+            waits.append(flag.wait(1))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(caught) > 500 and len(waits) > 10
+    assert all(waits), "every wait saw the flag the handler set"
+    assert not g.SignalSafeFlag().wait(0.1), "an unset flag waits out its time and says so"

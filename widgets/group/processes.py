@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -57,8 +56,10 @@ def session_processes(session_id: str = "", folder: Path | None = None) -> list[
     return found
 
 
-def end_processes(pids: list[int], grace: float = 5.0, hurry: threading.Event | None = None) -> None:
-    """SIGTERM, then after ``grace`` seconds (or at once if ``hurry`` is set) SIGKILL; waits until they are gone."""
+def end_processes(pids: list[int], grace: float = 5.0, hurry=None) -> None:
+    """SIGTERM, then after ``grace`` seconds (or at once if ``hurry.is_set()``) SIGKILL; waits until they are gone.
+
+    ``hurry``: the session's second-Ctrl+C flag, or anything with ``is_set()``."""
     def alive(pid: int) -> bool:
         try:
             os.kill(pid, 0)

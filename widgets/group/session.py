@@ -27,7 +27,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -198,6 +197,36 @@ class Stopping(Exception):
     """Ctrl+C (or the end of the session) arrived while the session was starting."""
 
 
+class SignalSafeFlag:
+    """What ``threading.Event`` does for this session, except that a signal handler may set it.
+
+    ``Event.set()`` takes a lock. Called from a signal handler while the main thread holds
+    that same lock inside ``Event.wait()``, it waits for itself forever (CI saw a closed
+    terminal window leave the session hanging). Setting this flag takes no lock; waiting
+    looks at it every few hundredths of a second.
+    """
+
+    STEP = 0.05
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._set:
+            left = self.STEP if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(self.STEP, left))
+        return True
+
+
 class GroupSession:
     """Both servers of one group session (used by serve_group, the tests and the benchmark).
 
@@ -221,8 +250,8 @@ class GroupSession:
         self.folder = group_dir() / "session"
         self.participants: subprocess.Popen | None = None
         self.facilitator: subprocess.Popen | None = None
-        self.stop_requested = threading.Event()
-        self.hurry = threading.Event()  # a second Ctrl+C: do not wait for kernels to say goodbye
+        self.stop_requested = SignalSafeFlag()  # set by the Ctrl+C handler
+        self.hurry = SignalSafeFlag()  # a second Ctrl+C: do not wait for kernels to say goodbye
 
     @property
     def facilitator_port(self) -> int:
