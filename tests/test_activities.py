@@ -124,6 +124,28 @@ def test_sorter_places_items_and_adds_own(page, journal_file):
     assert "Massage" not in saved(journal_file)["m01/test_sorter/placement"]
 
 
+def test_the_words_on_choices_come_from_content_and_the_saved_values_stay_the_same(page, journal_file, monkeypatch):
+    ui = curriculum.data("ui")
+    ui["sorter"]["unsorted"] = "Not in a group"
+    ui["ladder"]["states"] = ["Later", "On it", "Easy now"]
+    ui["quiz"]["choices"] = ["A myth", "A fact"]
+    real = curriculum._content_file
+    monkeypatch.setattr(curriculum, "_content_file", lambda name: ui if name == "ui" else real(name))
+    page.picker.choose("a")
+    s = Sorter(page, spec("sorter", groups=["Regain"], items=["Massage"]))
+    assert s.rows.children[0].label == "Not in a group"
+    assert [label for label, _ in s.rows.children[0].options] == ["Not in a group", "Regain"]
+    lad = Ladder(page, spec("ladder", scope="shared", items=STEPS))
+    assert [b.description for b in lad.states[0].buttons] == ["Later", "On it", "Easy now"]
+    lad.states[0].choose("Trying it")
+    assert saved(journal_file, scope="shared")["m01/test_ladder/step1"] == "Trying it"
+    q = Quiz(page, spec("quiz", items=QUIZ))
+    assert [b.description for b in q.choices[0].buttons] == ["A myth", "A fact"]
+    q.choices[0].choose("Myth")
+    assert saved(journal_file)["m01/test_quiz/q1"] == "Myth"
+    assert "This is a myth." in q.explanations[0].value
+
+
 # -- rephraser ------------------------------------------------------------------------------
 
 WORDS = [{"word": "failure", "neutral": "my body did not respond the way I hoped", "why": "It describes, not judges."},

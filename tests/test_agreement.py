@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 import pytest
 from icalendar import Calendar
 
-from widgets.exercises.agreement import agreement_html, calendar_ics, changes_between
+from widgets import curriculum
+from widgets.exercises.agreement import agreement_html, calendar_ics, changes_between, rhythm_words
 
 HOSTILE = [
     "<script>alert('x')</script>",
@@ -105,3 +106,31 @@ def test_the_suggested_rhythm_goes_into_the_agreement_without_being_touched(jour
     assert version["revisit"] == "2027-02-24"
     assert version["rhythm"].startswith("Every week, on Sunday at 19:00")
     assert "Every week, on Sunday at 19:00" in agreement.document()
+
+
+def test_the_rhythm_reads_in_the_words_of_content_and_is_saved_as_stable_keys(journal_file, monkeypatch):
+    from widgets import ModulePage
+
+    rhythm = {"weekday": "Wednesday", "time": "19:30", "frequency": "Every two weeks", "timezone": "Europe/London"}
+    assert rhythm_words(rhythm) == "Every two weeks, on Wednesday at 19:30 (Europe/London)"
+    ui = curriculum.data("ui")
+    ui["calendar"]["weekdays"] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    ui["calendar"]["frequencies"] = ["Weekly", "Fortnightly", "Every 4 weeks"]
+    ui["agreement"]["rhythm_words"] = "{weekday} at {time}, {frequency} ({timezone})"
+    real = curriculum._content_file
+    monkeypatch.setattr(curriculum, "_content_file", lambda name: ui if name == "ui" else real(name))
+    assert rhythm_words(rhythm) == "Wed at 19:30, Fortnightly (Europe/London)"
+    assert rhythm_words({**rhythm, "weekday": "Someday"}).startswith("Someday at")  # an edited file: shown as it is
+    assert b"INTERVAL=2;BYDAY=WE" in calendar_ics(rhythm, None, dt.date(2026, 11, 24), "seed")
+
+    page = ModulePage(9, journal_path=str(journal_file), partner_names="Sam, Alex", today="2026-11-24")
+    planner = page.exercise("calendar")
+    page.picker.choose("a")
+    assert planner.weekday.label == "Sun" and planner.frequency.label == "Weekly"
+    planner.weekday.value, planner.frequency.value = "Wednesday", "Every two weeks"
+    saved = page.journal.shared().get(planner.key_prefix + "rhythm")
+    assert (saved["weekday"], saved["frequency"]) == ("Wednesday", "Every two weeks")
+    # a saved rhythm comes back as it was saved
+    planner.load({"rhythm": {**saved, "weekday": "Friday", "frequency": "Every four weeks"}})
+    assert (planner.weekday.value, planner.weekday.label) == ("Friday", "Fri")
+    assert (planner.frequency.value, planner.frequency.label) == ("Every four weeks", "Every 4 weeks")

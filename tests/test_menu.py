@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from widgets import ModulePage
+from widgets import ModulePage, curriculum
 from widgets.exercises.menu import (
     MAYBE,
     NO,
@@ -300,3 +300,33 @@ def test_an_earlier_menu_lock_with_a_short_passphrase_asks_for_a_space_lock_firs
     assert page.lock_panel.set_lock("a longer passphrase", "a longer passphrase")
     assert menu.open_locked("short")
     assert menu.rating_fields["kissing"].value == YES and page.journal.is_locked("a")
+
+
+def test_the_rating_words_come_from_content_and_the_saved_ratings_stay_the_same(page, journal_file, monkeypatch):
+    assert curriculum.text("menu.ratings") == ["Yes", "Maybe / curious", "Not now", "No"]
+    ui = curriculum.data("ui")
+    ui["menu"]["ratings"] = ["Gladly", "Perhaps", "Later", "Rather not"]
+    ui["menu_reveal"]["show"] = "{name}, press here"
+    real = curriculum._content_file
+    monkeypatch.setattr(curriculum, "_content_file", lambda name: ui if name == "ui" else real(name))
+    menu, reveal = PrivateMenu(page, MENU_SPEC), Reveal(page, REVEAL_SPEC)
+    page.picker.choose("a")
+    kissing = menu.rating_fields["kissing"]
+    assert [b.description for b in kissing.buttons] == ["Gladly", "Perhaps", "Later", "Rather not"]
+    kissing.choose(MAYBE)
+    menu.rating_fields["long_hug"].choose(YES)
+    assert kissing.buttons[1].description == "✓ Perhaps" and kissing.value == "Maybe / curious"
+    assert PrivateAnswers(Journal(journal_file).partner("a")).read()["ratings"] == {
+        "kissing": "Maybe / curious", "long_hug": "Yes"}  # what old journals hold, and what matching compares
+    assert reveal.partner_boxes["b"][2].description == "Alex, press here"
+
+
+def test_a_rating_list_that_does_not_fit_the_saved_values_is_refused(page, monkeypatch):
+    ui = curriculum.data("ui")
+    ui["menu"]["ratings"] = ["Yes", "No"]
+    real = curriculum._content_file
+    monkeypatch.setattr(curriculum, "_content_file", lambda name: ui if name == "ui" else real(name))
+    menu = PrivateMenu(page, MENU_SPEC)
+    page.picker.choose("a")
+    with pytest.raises(curriculum.ContentError, match="menu.ratings"):
+        menu.rating_fields["kissing"]

@@ -3,6 +3,9 @@
 The test reads every ``widgets/**/*.py`` with ``ast`` and looks where interface words would hide:
 
 * string constants passed as ``description=``, ``placeholder=`` or ``tooltip=`` (any word at all);
+* string constants in a list or tuple passed as ``options=`` (any word): the words on choice buttons and in
+  drop-down lists. A choice whose saved value is a stable key takes its words from ui.toml as
+  ``(words, value)`` pairs (``activities.labelled``), so the value in code is never what people read;
 * string constants in HTML-building strings and f-strings (anything with a tag in it): the text between
   the tags, and the ``title``, ``alt``, ``aria-label`` and ``placeholder`` attributes (two or more words);
 * the first argument (or ``value=``) of ``HTML(...)``, ``w.HTML(...)``, ``w.Label(...)``, ``_p(...)`` and
@@ -88,6 +91,11 @@ def english_in_code(root: Path = PACKAGE) -> list[tuple[str, int, str]]:
                     text = _joined(kw.value) if kw.arg in KEYWORDS else None
                     if text is not None and _words(text):
                         hits.append((rel, kw.value.lineno, f"{kw.arg}={text!r}"))
+                    if kw.arg == "options" and isinstance(kw.value, (ast.List, ast.Tuple)):
+                        for option in kw.value.elts:
+                            text = _joined(option)
+                            if text is not None and _words(text):
+                                hits.append((rel, option.lineno, f"options=[{text!r}]"))
                 name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
                 if name == "Disclosure" and node.args:  # a section's title
                     text = _joined(node.args[0])
@@ -141,6 +149,10 @@ def test_every_allowed_entry_still_matches_something():
     ('w.HTML("Nothing here yet.")', 1),
     ('TextField("notes", "What we noticed")', 1),
     ('TextField("notes", t("ladder.noticed"))', 0),
+    ('SingleChoiceField("q1", s, options=["Myth", "Fact"])', 2),
+    ('w.Dropdown(options=[UNSORTED, *groups])', 0),
+    ('w.Dropdown(options=labelled("quiz.choices", QUIZ_CHOICES))', 0),
+    ('w.Dropdown(options=["07:00", "07:30"])', 0),
     ('"""A docstring with <b>tags</b> in it."""', 0),
 ])
 def test_the_detector_finds_words_and_only_words(tmp_path, source, expected):

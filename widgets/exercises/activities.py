@@ -41,7 +41,25 @@ def too_long(item: str, limit: int = MAX_OWN_ITEM) -> str:
     return curriculum.text("list_builder.too_long", over=f"{len(item) - limit:,}", limit=f"{limit:,}")
 
 
+def labelled(key: str, saved_values) -> list[tuple[str, str]]:
+    """(words shown, value saved) pairs for a choice whose saved values are stable keys.
+
+    The words come from the list at ui.toml ``key``, one for each saved value, in the same order.
+    A saved value never changes (old journals keep their meaning); content and languages change
+    only the words on screen.
+    """
+    words = curriculum.text(key)
+    if not isinstance(words, list) or len(words) != len(saved_values):
+        raise curriculum.ContentError(f"ui.toml {key}: expected a list of {len(saved_values)} labels, "
+                                      f"one for each of {list(saved_values)}")
+    return list(zip(words, saved_values))
+
+
 # -- myth or fact ------------------------------------------------------------------
+
+#: saved values of a quiz answer (stable keys, never shown); the words on the buttons are in ui.toml [quiz] choices
+QUIZ_CHOICES = ["Myth", "Fact"]
+
 
 @register("quiz")
 class Quiz(Exercise):
@@ -53,7 +71,7 @@ class Quiz(Exercise):
         self.explanations = []
         rows = []
         for i, item in enumerate(self.items):
-            choice = self.bind(SingleChoiceField(f"q{i + 1}", item["statement"], options=["Myth", "Fact"]))
+            choice = self.bind(SingleChoiceField(f"q{i + 1}", item["statement"], options=labelled("quiz.choices", QUIZ_CHOICES)))
             explanation = w.HTML("", layout=w.Layout(width="100%"))
             choice.observe(lambda _, i=i: self._explain(i), "value")
             self.choices.append(choice)
@@ -228,6 +246,8 @@ class ListBuilder(Exercise):
 class Sorter(Exercise):
     """Put each item in a group (or leave it unsorted). Own items can be added."""
 
+    #: the list's value for "in no group" (a key, never saved: an unsorted item has no placement;
+    #: never shown: the words come from ui.toml [sorter] unsorted)
     UNSORTED = "Not sorted yet"
 
     def build(self) -> None:
@@ -278,7 +298,8 @@ class Sorter(Exercise):
             items = self.all_items()
             for item in items:
                 if item not in self._picks:
-                    pick = w.Dropdown(options=[self.UNSORTED, *self.groups], description=item,
+                    choices = [(curriculum.text("sorter.unsorted"), self.UNSORTED), *((g, g) for g in self.groups)]
+                    pick = w.Dropdown(options=choices, description=item,
                                       style={"description_width": "initial"}, layout=w.Layout(width="100%"))
                     pick.observe(lambda ch, it=item: None if self._drawing else self.place(it, ch["new"]), "value")
                     self._picks[item] = pick
@@ -470,7 +491,8 @@ class Turns(Exercise):
 
 # -- the step ladder -----------------------------------------------------------------
 
-#: saved values of a ladder step (never change them); the words on the buttons are in ui.toml [ladder] states
+#: saved values of a ladder step (stable keys, never shown, never changed); the words on the buttons
+#: are in ui.toml [ladder] states
 LADDER_STATES = ["Not yet", "Trying it", "Feels easy"]
 
 
@@ -491,7 +513,7 @@ class Ladder(Exercise):
         rows = [self.condition, self.reminder]
         for i, step in enumerate(self.steps, start=1):
             state = self.bind(SingleChoiceField(f"step{i}", t("ladder.step", number=i, title=step["title"]), help=step["text"],
-                                                options=list(zip(t("ladder.states"), LADDER_STATES))))
+                                                options=labelled("ladder.states", LADDER_STATES)))
             self.states.append(state)
             rows.append(state)
         rows.append(self.bind(TextField("notes", t("ladder.noticed"),

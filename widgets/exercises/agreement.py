@@ -22,11 +22,17 @@ from .. import curriculum, templating
 from ..kit.exercise import Exercise, register
 from ..kit.help import country_code
 from ..storage.journal import JournalError
+from .activities import labelled
 from .journal_panel import download_link
 
+#: the check-in day as saved in the rhythm (stable keys, never shown: old journals and the calendar file
+#: use them), Monday first; the words in the list are in ui.toml [calendar] weekdays
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 ICAL_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+#: how often, as saved in the rhythm (stable keys, never shown) -> weeks between check-ins;
+#: the words in the list are in ui.toml [calendar] frequencies
 FREQUENCIES = {"Every week": 1, "Every two weeks": 2, "Every four weeks": 4}
+DEFAULT_WEEKDAY, DEFAULT_FREQUENCY, DEFAULT_TIME = "Sunday", "Every week", "19:00"
 REVISION_PREFIX = "agreement/rev/"
 
 # -- the agreement ----------------------------------------------------------------
@@ -65,9 +71,26 @@ def collect_agreement(page, spec: dict) -> dict:
     }
 
 
+def weekday_choices() -> list[tuple[str, str]]:
+    """(words shown, day saved) for each weekday, Monday first."""
+    return labelled("calendar.weekdays", WEEKDAYS)
+
+
+def frequency_choices() -> list[tuple[str, str]]:
+    """(words shown, frequency saved) for each rhythm."""
+    return labelled("calendar.frequencies", list(FREQUENCIES))
+
+
 def rhythm_words(rhythm: dict) -> str:
-    return (f"{rhythm.get('frequency', 'Every week')}, on {rhythm.get('weekday', 'Sunday')} "
-            f"at {rhythm.get('time', '19:00')} ({rhythm.get('timezone', 'UTC')})")
+    """How a saved rhythm reads (ui.toml agreement.rhythm_words); a value this version does not know
+    (from an edited file) is shown as it is."""
+    def shown(choices, value) -> str:
+        return next((words for words, saved in choices if saved == value), str(value))
+
+    return curriculum.text("agreement.rhythm_words",
+                           frequency=shown(frequency_choices(), rhythm.get("frequency", DEFAULT_FREQUENCY)),
+                           weekday=shown(weekday_choices(), rhythm.get("weekday", DEFAULT_WEEKDAY)),
+                           time=str(rhythm.get("time", DEFAULT_TIME)), timezone=str(rhythm.get("timezone", "UTC")))
 
 
 def changes_between(before: dict | None, after: dict) -> list[str]:
@@ -249,11 +272,11 @@ class CalendarPlanner(Exercise):
     """Choose the check-in rhythm and the revisit date; download them as a calendar file."""
 
     def build(self) -> None:
-        self.weekday = w.Dropdown(options=WEEKDAYS, value="Sunday", description=curriculum.text("calendar.day"),
+        self.weekday = w.Dropdown(options=weekday_choices(), value=DEFAULT_WEEKDAY, description=curriculum.text("calendar.day"),
                                   style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.time = w.Dropdown(options=[f"{h:02d}:{m:02d}" for h in range(7, 23) for m in (0, 30)], value="19:00",
+        self.time = w.Dropdown(options=[f"{h:02d}:{m:02d}" for h in range(7, 23) for m in (0, 30)], value=DEFAULT_TIME,
                                description=curriculum.text("calendar.time"), style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.frequency = w.Dropdown(options=list(FREQUENCIES), value="Every week", description=curriculum.text("calendar.how_often"),
+        self.frequency = w.Dropdown(options=frequency_choices(), value=DEFAULT_FREQUENCY, description=curriculum.text("calendar.how_often"),
                                     style={"description_width": "initial"}, layout=w.Layout(width="100%"))
         self.timezone = w.Combobox(options=sorted(zoneinfo.available_timezones()), value=default_timezone(self.page.country),
                                    ensure_option=True, description=curriculum.text("calendar.time_zone"), style={"description_width": "initial"},
@@ -308,11 +331,12 @@ class CalendarPlanner(Exercise):
         rhythm = saved.get("rhythm") if isinstance(saved.get("rhythm"), dict) else {}
 
         def pick(control, value, fallback):  # a value from an old or edited file falls back to the default
-            control.value = value if value in control.options else fallback
+            known = [option[1] if isinstance(option, tuple) else option for option in control.options]
+            control.value = value if value in known else fallback
 
-        pick(self.weekday, rhythm.get("weekday"), "Sunday")
-        pick(self.time, rhythm.get("time"), "19:00")
-        pick(self.frequency, rhythm.get("frequency"), "Every week")
+        pick(self.weekday, rhythm.get("weekday"), DEFAULT_WEEKDAY)
+        pick(self.time, rhythm.get("time"), DEFAULT_TIME)
+        pick(self.frequency, rhythm.get("frequency"), DEFAULT_FREQUENCY)
         zone = rhythm.get("timezone")
         self.timezone.value = zone if zone in zoneinfo.available_timezones() else default_timezone(self.page.country)
         try:

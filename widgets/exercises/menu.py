@@ -32,7 +32,7 @@ from ..kit.fields import SingleChoiceField, TextField
 from ..kit.shared_models import shared_layout
 from ..storage.journal import JournalError, PartnerView
 from ..storage.space_lock import WrongPassphrase
-from .activities import too_long
+from .activities import labelled, too_long
 
 _t = curriculum.html_text
 
@@ -42,7 +42,10 @@ NOTES = "menu/notes"
 LOCKED = "menu/locked"
 OWN_ITEMS = "menu/own_items"
 LAST_REVEAL = "menu/last_reveal"
+#: the ratings as saved (stable keys, never shown): old journals keep them and matching compares them,
+#: so they never change. The words on the rating buttons are in ui.toml [menu] ratings, in this order.
 YES, MAYBE, NOT_NOW, NO = "Yes", "Maybe / curious", "Not now", "No"
+RATING_VALUES = (YES, MAYBE, NOT_NOW, NO)
 
 
 # -- the list of ideas ----------------------------------------------------------
@@ -230,7 +233,7 @@ class PrivateMenu(Exercise):
         guide = ""
         if item.get("energy"):
             guide = curriculum.text("menu.guide", energy=item["energy"], mobility=item["mobility"])
-        rating = SingleChoiceField(f"rate_{item['id']}", item["text"], help=guide, options=self.content["ratings"])
+        rating = SingleChoiceField(f"rate_{item['id']}", item["text"], help=guide, options=labelled("menu.ratings", RATING_VALUES))
         note = TextField(f"note_{item['id']}", self.content["note_label"], max_chars=300, rows=1)
         rating.observe(lambda ch, i=item["id"]: self.rate(i, ch["new"]), "value")
         note.observe(lambda ch, i=item["id"]: self.note(i, ch["new"]), "value")
@@ -467,7 +470,7 @@ class Reveal(Exercise):
         if not self.page.active:
             self.results.value = ""
         for slot, (include, passphrase, button, state) in self.partner_boxes.items():
-            button.description = f"{names[slot]}: show our matches"
+            button.description = curriculum.text("menu_reveal.show", name=names[slot])
             passphrase.value = ""
             if slot not in self.ready:  # each person ticks their own choice, after choosing their name
                 include.value = False
