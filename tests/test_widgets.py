@@ -1,6 +1,7 @@
 """Widget behaviour, in plain Python: what a person would see after each action."""
 from __future__ import annotations
 
+import html
 import datetime as dt
 import json
 
@@ -9,7 +10,7 @@ import pytest
 
 from widgets import ModulePage, curriculum
 from widgets.kit.fields import MultiChoiceField, ScaleField, SingleChoiceField, TextField, make_field
-from widgets.storage.journal import Journal
+from widgets.storage.journal import KIND_MESSAGES, Journal
 
 
 @pytest.fixture
@@ -475,9 +476,16 @@ def test_a_busy_journal_never_leaves_my_answers_on_screen_for_my_partner(page, j
     try:
         page.picker.choose("b")
         assert form.fields[0].box.value == ""
+        # every card that reads the journal says why it shows nothing (the page waited for the file once)
+        busy = KIND_MESSAGES["locked"]
+        readers = [e for e in page.exercises if e.spec["type"] not in ("resources", "safety_check")]
+        assert readers and all(html.unescape(e.message.value) == busy for e in readers), \
+            {e.exercise_id: e.message.value for e in readers}
     finally:
         other.execute("ROLLBACK")
         other.close()
+    page.picker.choose("a")  # the file is free again: the cards read it as usual
+    assert form.fields[0].box.value == "What I fear most"
 
 
 def test_the_page_stays_with_me_while_my_answer_is_not_saved(page, journal_file, monkeypatch):

@@ -276,6 +276,10 @@ class ModulePage(traitlets.HasTraits):
     # -- who is at the page, and their lock -----------------------------------
     def request(self, slot: str) -> bool:
         """What choosing a name does: a locked space asks for its passphrase first; a lock is offered once."""
+        with self.journal.waiting_once():  # a journal another window holds: wait for it once, not per card
+            return self._request(slot)
+
+    def _request(self, slot: str) -> bool:
         if not slot:
             return self.set_active("")
         try:
@@ -397,6 +401,10 @@ class ModulePage(traitlets.HasTraits):
         A locked space that is not open is never handed the page: its passphrase is asked for.
         Handing over closes the previous person's locked space.
         """
+        with self.journal.waiting_once():
+            return self._set_active(slot)
+
+    def _set_active(self, slot: str) -> bool:
         unsaved = [e for e in self.exercises if e.unsaved and (not self.active or not e.flush())]
         owner = self._unsaved_owner or self.active
         if unsaved and slot not in ("", owner):

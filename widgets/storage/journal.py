@@ -87,6 +87,10 @@ class _KindMessages(Mapping):
 KIND_MESSAGES = _KindMessages()
 
 
+#: seconds a read or write waits for another window that holds the journal file
+BUSY_WAIT = 3.0
+
+
 def _classify(exc: sqlite3.Error) -> JournalError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
@@ -191,6 +195,9 @@ MIGRATIONS: dict[int, list[str]] = {
 class Journal:
     """The household's journal file. Use ``partner()`` or ``shared()`` to read."""
 
+    _busy_wait = BUSY_WAIT
+    _once_depth = 0  # inside waiting_once()
+
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = paths.journal_path(path)  # the parameter, the settings or the default; "~" expanded
         self.recovered_from: Path | None = None
@@ -224,8 +231,36 @@ class Journal:
         self._db = db
         return db
 
+    def _set_busy_wait(self, seconds: float) -> None:
+        """How long a read or write waits for another window that holds the file (0: fail at once)."""
+        self._busy_wait = seconds
+        if self._db is not None:
+            self._db.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+
+    @contextlib.contextmanager
+    def waiting_once(self) -> Iterator[None]:
+        """Within this block, once the file is found busy, later reads and writes fail at once.
+
+        A hand-over reads the journal for every card; if another window holds the file,
+        each read would wait ``BUSY_WAIT`` seconds in turn, and the page would hang for
+        half a minute. One wait is enough: the other cards then say so at once.
+        """
+        self._once_depth += 1
+        try:
+            yield
+        finally:
+            self._once_depth -= 1
+            if not self._once_depth and self._busy_wait != BUSY_WAIT:
+                self._set_busy_wait(BUSY_WAIT)
+
+    def _failed(self, exc: sqlite3.Error) -> JournalError:
+        err = _classify(exc)
+        if err.kind == "locked" and self._once_depth:
+            self._set_busy_wait(0)
+        return err
+
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self._target(), timeout=3.0, isolation_level=None)
+        db = sqlite3.connect(self._target(), timeout=self._busy_wait, isolation_level=None)
         try:
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
@@ -289,7 +324,7 @@ class Journal:
                 raise
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise _classify(exc) from exc
+            raise self._failed(exc) from exc
         self.changed()
 
     def changed(self) -> None:
@@ -303,7 +338,7 @@ class Journal:
         try:
             return self._connect().execute(sql, args).fetchall()
         except sqlite3.Error as exc:
-            raise _classify(exc) from exc
+            raise self._failed(exc) from exc
 
     # views ----------------------------------------------------------------
     def partner(self, slot: str) -> "PartnerView | LockedView":
@@ -539,7 +574,7 @@ class Journal:
         try:
             return self._fresh_contents(self._connect(), vault)
         except sqlite3.Error as exc:
-            raise _classify(exc) from exc
+            raise self._failed(exc) from exc
 
     def _with_vault(self, slot: str, change, writer=None) -> tuple[dict, str]:
         """Apply ``change`` to a copy of the open vault's contents and seal it, in one transaction."""
