@@ -10,6 +10,7 @@ so behaviour can be tested in plain Python::
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import html
 
 import ipywidgets as w
@@ -42,13 +43,25 @@ class Field(w.VBox):
         super().__init__(layout=shared_layout(width="100%"))
         self.field_id = field_id
         self.label = label
-        self.kind_message = w.HTML("", layout=shared_layout()).add_class("ca-kind")
         self.add_class("ca-field")
         # the label and its help are one HTML model (a page has hundreds of fields)
         self._header = [_label(label, help)]
 
     def _finish(self, *controls: w.Widget) -> None:
-        self.children = (*self._header, *controls, self.kind_message)
+        self.children = (*self._header, *controls)
+
+    @functools.cached_property
+    def kind_message(self) -> w.HTML:
+        """Where a kind word about this answer shows, below the control. Built the first time it is
+        needed: most fields never need one, and a page has hundreds of fields."""
+        message = w.HTML("", layout=shared_layout()).add_class("ca-kind")
+        self.children = (*self.children, message)
+        return message
+
+    def say_kindly(self, text: str) -> None:
+        """Show ``text`` (escaped) below the control; "" takes it away."""
+        if text or "kind_message" in self.__dict__:
+            self.kind_message.value = html.escape(text)
 
     def show(self, value) -> None:
         """Display a saved answer without it counting as a new answer."""
@@ -91,12 +104,10 @@ class TextField(Field):
         self._update_counter(len(text))
         if len(text) > self.max_chars:
             over = len(text) - self.max_chars
-            self.kind_message.value = html.escape(
-                curriculum.text("text.too_long", over=f"{over:,}", limit=f"{self.max_chars:,}")
-            )
+            self.say_kindly(curriculum.text("text.too_long", over=f"{over:,}", limit=f"{self.max_chars:,}"))
             self.acceptable = False
             return
-        self.kind_message.value = ""
+        self.say_kindly("")
         self.acceptable = True
         if not self._showing:
             self.value = text
@@ -260,12 +271,10 @@ class ScaleField(Field):
         elif text.isascii() and text.isdigit() and self.minimum <= int(text) <= self.maximum:
             number = int(text)
         else:
-            self.kind_message.value = html.escape(
-                curriculum.text("scale.not_a_number", minimum=self.minimum, maximum=self.maximum)
-            )
+            self.say_kindly(curriculum.text("scale.not_a_number", minimum=self.minimum, maximum=self.maximum))
             self.acceptable = False
             return
-        self.kind_message.value = ""
+        self.say_kindly("")
         self.acceptable = True
         if not self._showing:
             self.value = number

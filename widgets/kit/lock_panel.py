@@ -15,6 +15,7 @@ space closes when the page is hidden or left alone for a few minutes.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import html
 
 import anywidget
@@ -94,12 +95,39 @@ class SpaceLockPanel(w.VBox):
     def __init__(self, page):
         super().__init__(layout=w.Layout(width="100%"))
         self.page = page
+        # Only what every page shows is built here. The prompts, passphrase boxes and buttons
+        # (about 45 widget models) are built the first time they are shown: most visits never
+        # need them, and every model built here is sent to every phone that opens a page.
         self.prompt_text = w.HTML("", layout=shared_layout(width="100%"))
-        self.ask_box = _password(_t("passphrase"))
+        self.prompt = w.VBox(layout=w.Layout(width="100%"))
+        self.prompt.add_class("ca-subcard")
+        self.state_text = w.HTML("", layout=shared_layout(width="100%"))
+        self.manage_body = w.VBox(layout=shared_layout(width="100%"))
+        self.settings = Disclosure(_t("settings"), [self.state_text, self.manage_body])
+        self.message = w.HTML("", layout=shared_layout(width="100%"))
+        self.message.add_class("ca-kind")
+        self.children = (self.prompt, self.message, self.settings)
+        self.draw()
+
+    def _built(self, name: str) -> bool:
+        """Whether the part ``name`` was built yet (each is built on first use)."""
+        return name in self.__dict__
+
+    # -- asking for the passphrase of a locked name (built on first use) ----------------
+    @functools.cached_property
+    def ask_box(self) -> w.Password:
+        return _password(_t("passphrase"))
+
+    @functools.cached_property
+    def ask_buttons(self) -> w.HBox:
         self.open_button = w.Button(description=_t("open"), button_style="primary", layout=shared_layout())
         self.open_button.on_click(lambda _: self.unlock(self.ask_box.value))
         self.cancel_button = w.Button(description=_t("cancel"), layout=shared_layout())
         self.cancel_button.on_click(lambda _: self.reset())
+        return w.HBox([self.open_button, self.cancel_button], layout=shared_layout(flex_flow="row wrap"))
+
+    @functools.cached_property
+    def forgot(self) -> Disclosure:
         self.forgot_erase = w.Button(description=_t("forgot_erase"))
         self.forgot_erase.on_click(lambda _: self._ask_erase(True))
         self.forgot_text = w.HTML("", layout=shared_layout(width="100%"))
@@ -111,52 +139,71 @@ class SpaceLockPanel(w.VBox):
         self.forgot_confirm = w.VBox([self.forgot_confirm_text,
                                       w.HBox([self.forgot_no, self.forgot_yes], layout=shared_layout(flex_flow="row wrap"))],
                                      layout=w.Layout(display="none", width="100%"))
-        self.forgot = Disclosure(_t("forgot"), [self.forgot_text, self.forgot_erase, self.forgot_confirm])
+        return Disclosure(_t("forgot"), [self.forgot_text, self.forgot_erase, self.forgot_confirm])
+
+    # -- the offer, the first time a person chooses their name (built on first use) -------
+    @functools.cached_property
+    def offer_buttons(self) -> w.HBox:
         self.offer_yes = w.Button(description=_t("offer_yes"), button_style="primary", layout=shared_layout())
         self.offer_yes.on_click(lambda _: self.accept_offer())
         self.offer_no = w.Button(description=_t("offer_no"), layout=shared_layout())
         self.offer_no.on_click(lambda _: self.decline_offer())
-        self.ask_buttons = w.HBox([self.open_button, self.cancel_button], layout=shared_layout(flex_flow="row wrap"))
-        self.offer_buttons = w.HBox([self.offer_yes, self.offer_no], layout=shared_layout(flex_flow="row wrap"))
-        self.prompt = w.VBox(layout=w.Layout(width="100%"))
-        self.prompt.add_class("ca-subcard")
-        # managing one's own lock
-        self.state_text = w.HTML("", layout=shared_layout(width="100%"))
-        self.new_1 = _password(_t("passphrase"))
-        self.new_2 = _password(_t("passphrase_again"))
-        self.set_button = w.Button(description=_t("set"), button_style="primary", layout=shared_layout())
-        self.set_button.on_click(lambda _: self.set_lock(self.new_1.value, self.new_2.value))
-        self.change_button = w.Button(description=_t("change"), layout=shared_layout())
-        self.change_button.on_click(lambda _: self.change(self.new_1.value, self.new_2.value))
-        self.remove_button = w.Button(description=_t("remove"), layout=shared_layout())
-        self.remove_button.on_click(lambda _: self._ask_remove(True))
+        return w.HBox([self.offer_yes, self.offer_no], layout=shared_layout(flex_flow="row wrap"))
+
+    # -- managing one's own lock (built on first use) --------------------------------------
+    @functools.cached_property
+    def new_1(self) -> w.Password:
+        return _password(_t("passphrase"))
+
+    @functools.cached_property
+    def new_2(self) -> w.Password:
+        return _password(_t("passphrase_again"))
+
+    @functools.cached_property
+    def passphrase_help(self) -> w.HTML:
+        return w.HTML(_p(_t("passphrase_help", min=str(MIN_PASSPHRASE)), "ca-help"))
+
+    @functools.cached_property
+    def set_button(self) -> w.Button:
+        button = w.Button(description=_t("set"), button_style="primary", layout=shared_layout())
+        button.on_click(lambda _: self.set_lock(self.new_1.value, self.new_2.value))
+        return button
+
+    @functools.cached_property
+    def change_button(self) -> w.Button:
+        button = w.Button(description=_t("change"), layout=shared_layout())
+        button.on_click(lambda _: self.change(self.new_1.value, self.new_2.value))
+        return button
+
+    @functools.cached_property
+    def remove_button(self) -> w.Button:
+        button = w.Button(description=_t("remove"), layout=shared_layout())
+        button.on_click(lambda _: self._ask_remove(True))
+        return button
+
+    @functools.cached_property
+    def remove_confirm(self) -> w.VBox:
         self.remove_yes = w.Button(description=_t("remove_yes"), button_style="danger", layout=shared_layout())
         self.remove_yes.on_click(lambda _: self.remove())
         self.remove_no = w.Button(description=_t("remove_no"), button_style="primary", layout=shared_layout())
         self.remove_no.on_click(lambda _: self._ask_remove(False))
-        self.remove_confirm = w.VBox([w.HTML(_p(_t("remove_ask"))),
-                                      w.HBox([self.remove_no, self.remove_yes], layout=shared_layout(flex_flow="row wrap"))],
-                                     layout=w.Layout(display="none", width="100%"))
-        self.passphrase_help = w.HTML(_p(_t("passphrase_help", min=str(MIN_PASSPHRASE)), "ca-help"))
-        self.manage_body = w.VBox(layout=shared_layout(width="100%"))
-        self.settings = Disclosure(_t("settings"), [self.state_text, self.manage_body])
-        self.message = w.HTML("", layout=shared_layout(width="100%"))
-        self.message.add_class("ca-kind")
-        self.children = (self.prompt, self.message, self.settings)
-        self.draw()
+        return w.VBox([w.HTML(_p(_t("remove_ask"))),
+                       w.HBox([self.remove_no, self.remove_yes], layout=shared_layout(flex_flow="row wrap"))],
+                      layout=w.Layout(display="none", width="100%"))
 
     # -- what shows ---------------------------------------------------------------
     def draw(self) -> None:
         """Show the prompt for the current mode, and the lock settings of whoever is at the page."""
         name = self._name(self.slot) if self.slot else ""
         if self.mode == "ask":
+            forgot = self.forgot  # built on first use, with forgot_text and forgot_erase
             asked = self._erase_asked(self.slot)
             days = str(self.page.forgotten_lock_wait_days)
             self.prompt_text.value = _p(_t("ask", name=name)) + (
                 _p(_t("erase_pending", asked=_day(asked), due=_day(self._due(asked))), "ca-note") if asked else "")
             self.forgot_text.value = _p(_t("forgot_text", days=days))
             self.forgot_erase.layout.display = "none" if asked else ""
-            self.prompt.children = [self.prompt_text, self.ask_box, self.ask_buttons, self.forgot]
+            self.prompt.children = [self.prompt_text, self.ask_box, self.ask_buttons, forgot]
         elif self.mode == "offer":
             self.prompt_text.value = _p(_t("offer")) + _p(_t("offer_more"), "ca-help")
             self.prompt.children = [self.prompt_text, self.offer_buttons]
@@ -199,11 +246,14 @@ class SpaceLockPanel(w.VBox):
 
     def clear_drafts(self) -> None:
         """Passphrases being typed never pass to the next person."""
-        for box in (self.ask_box, self.new_1, self.new_2):
-            box.value = ""
-        self.forgot_confirm.layout.display = "none"
-        self.remove_confirm.layout.display = "none"
-        self.forgot.is_open = False
+        for name in ("ask_box", "new_1", "new_2"):
+            if self._built(name):
+                getattr(self, name).value = ""
+        if self._built("forgot"):
+            self.forgot_confirm.layout.display = "none"
+            self.forgot.is_open = False
+        if self._built("remove_confirm"):
+            self.remove_confirm.layout.display = "none"
 
     def reset(self) -> None:
         """Nothing asked or offered (a hand-over, or Cancel)."""
