@@ -8,6 +8,7 @@ are, so a notebook run without a person (papermill, nbval) holds no answers.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import html
 
 import ipywidgets as w
@@ -79,13 +80,8 @@ class Exercise(w.VBox):
         self.key_prefix = curriculum.answer_key(page.module.number, self.exercise_id)  # where its answers are kept
         self.add_class("ca-card")
         self.status = SaveStatus()
-        self.retry = w.Button(description=curriculum.text("exercise.retry"), layout=w.Layout(display="none"))
-        self.retry.on_click(lambda _: self.flush())
         self.skip_button = w.Button(description=curriculum.text("exercise.skip"))
         self.skip_button.on_click(lambda _: self.set_skipped(True))
-        self.reopen_button = w.Button(description=curriculum.text("exercise.reopen"), layout=shared_layout())
-        self.reopen_button.on_click(lambda _: self.set_skipped(False))
-        self.skipped_note = w.HTML(html.escape(curriculum.text("exercise.skipped")), layout=shared_layout())
         self.scope_line = w.HTML("", layout=shared_layout()).add_class("ca-scope")
         self.message = w.HTML("", layout=shared_layout()).add_class("ca-kind")
         self._pending: dict[str, object] = {}
@@ -102,13 +98,37 @@ class Exercise(w.VBox):
         self.heading = heading
         self.body = w.VBox(layout=shared_layout(width="100%"))
         self.footer = w.HBox(
-            [self.status, self.retry, self.skip_button],
+            [self.status, self.skip_button],  # "Try again" joins them the first time a save fails
             layout=w.Layout(justify_content="space-between", align_items="center", width="100%",
                             flex_flow="row wrap"),
         )
         self.build()
         self.children = self._layout()
         page.register(self)
+
+    # -- parts most visits never need, built the first time they are -------------
+    # (every model built up front is sent to every phone that opens the page)
+    @functools.cached_property
+    def retry(self) -> w.Button:
+        """"Try again", shown while an answer could not be saved."""
+        button = w.Button(description=curriculum.text("exercise.retry"), layout=w.Layout(display="none"))
+        button.on_click(lambda _: self.flush())
+        self.footer.children = (self.status, button, self.skip_button)
+        return button
+
+    @functools.cached_property
+    def reopen_button(self) -> w.Button:
+        button = w.Button(description=curriculum.text("exercise.reopen"), layout=shared_layout())
+        button.on_click(lambda _: self.set_skipped(False))
+        return button
+
+    @functools.cached_property
+    def skipped_note(self) -> w.HTML:
+        return w.HTML(html.escape(curriculum.text("exercise.skipped")), layout=shared_layout())
+
+    def _hide_retry(self) -> None:
+        if "retry" in self.__dict__:
+            self.retry.layout.display = "none"
 
     # -- to override --------------------------------------------------------
     def build(self) -> None:
@@ -148,7 +168,7 @@ class Exercise(w.VBox):
         try:
             # answers not saved yet stay waiting (the page hands over to no one else meanwhile)
             self.status.reset()
-            self.retry.layout.display = "none"
+            self._hide_retry()
             self.message.value = ""
             self.clear()
             self.visited = False
@@ -240,7 +260,7 @@ class Exercise(w.VBox):
             self.status.show_failed(err.message)
             self.retry.layout.display = ""
             return False
-        self.retry.layout.display = "none"
+        self._hide_retry()
         if stamp:
             self.status.show_saved(stamp)
         self.visited = True
