@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import re
 import socket
 import subprocess
@@ -140,10 +141,42 @@ def journal_file(tmp_path) -> Path:
     return tmp_path / "data" / "journal.sqlite3"
 
 
-def free_port() -> int:
+#: ports the tests' servers use: below Linux's ephemeral ports (32768 and up), which kernels, browsers
+#: and clients take at random at any moment; a port picked there could be taken before its server binds it
+TEST_PORTS = (20000, 32000)
+_handed_out: set[int] = set()
+
+
+def free_ports(count: int = 1) -> int:
+    """The first of ``count`` consecutive free ports, never handed out before in this test run.
+
+    Each xdist worker has its own share of TEST_PORTS, so two workers never pick the same port.
+    """
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+    share = (TEST_PORTS[1] - TEST_PORTS[0]) // workers
+    first, last = TEST_PORTS[0] + worker * share, TEST_PORTS[0] + (worker + 1) * share - count
+    start = random.randrange(first, last)  # another run's servers may still hold the ports where it began
+    for port in list(range(start, last)) + list(range(first, start)):
+        block = range(port, port + count)
+        if _handed_out.intersection(block) or not all(_bindable(p) for p in block):
+            continue
+        _handed_out.update(block)
+        return port
+    raise RuntimeError(f"no {count} free ports in a row for this test worker")
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    return free_ports(1)
 
 
 class Dashboard:
@@ -212,7 +245,7 @@ def group_session(home: Path, pool: int, code: str, **options):
     with pytest.MonkeyPatch.context() as env, (home / "server.log").open("w") as log:
         env.setenv("CLOSER_AGAIN_GROUP_DIR", str(home / "group"))
         env.setenv("CLOSER_AGAIN_LOG_DIR", str(home / "logs"))
-        s = g.GroupSession(1, pool, port=g.free_port_pair(), code=code, log=log, **options)
+        s = g.GroupSession(1, pool, port=free_ports(2), code=code, log=log, **options)
         try:
             s.start()
             yield s

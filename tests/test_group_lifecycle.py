@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_ports
 
 from widgets.group import processes
 from widgets.group import session as g
@@ -99,15 +100,8 @@ class Terminal:
 
 
 def fresh_port() -> int:
-    """A free pair of ports, never used before in this test run."""
-    while True:
-        port = g.free_port_pair()
-        if port not in USED:
-            USED.update({port, port + 1})
-            return port
-
-
-USED: set[int] = set()
+    """A free pair of ports, never used before in this test run (participants, then the facilitator)."""
+    return free_ports(2)
 
 
 @pytest.fixture
@@ -194,7 +188,7 @@ def test_a_second_ctrl_c_while_stopping_is_answered_kindly(room):
 
 def test_a_busy_port_is_left_alone_and_the_printed_link_works(room):
     serve, folder = room
-    port = fresh_port()
+    port = free_ports(4)  # the port asked for, and the next free pair the session moves to
     squatter = socket.socket()  # another program already listens on the port asked for
     squatter.bind(("127.0.0.1", port))
     squatter.listen()
@@ -204,7 +198,6 @@ def test_a_busy_port_is_left_alone_and_the_printed_link_works(room):
         assert f"Port {port} is in use" in term.output
         link = re.search(r"(http://127\.0\.0\.1:(\d+)/\?code=\d{6})", term.output)
         assert link and int(link.group(2)) != port
-        USED.update({int(link.group(2)), int(link.group(2)) + 1})
         # the printed link opens the workshop (not the "code did not work" page)
         with urllib.request.urlopen(link.group(1), timeout=120) as r:  # noqa: S310 - this computer
             body = r.read().decode()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, ROOT, Visit, holds_for, wait_until
+from conftest import ARTIFACTS, ROOT, Visit, free_ports, holds_for, wait_until
 
 pytestmark = pytest.mark.browser
 CONFIG = ROOT / "deploy" / "hub" / "jupyterhub_config.py"
@@ -39,20 +38,7 @@ def proxy_command() -> str:
 
 def free_port_block(size: int = 3) -> int:
     """A port P with P, P+1 and P+2 free: the proxy, the hub's own API and the proxy's API."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + size > 65535:
-            continue
-        try:
-            for offset in range(1, size):
-                with socket.socket() as t:
-                    t.bind(("127.0.0.1", port + offset))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no three free ports in a row")
+    return free_ports(size)
 
 
 def pids_with_home_in(homes: Path) -> list[int]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import free_port
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -278,15 +279,12 @@ def test_binder_start_file_opens_the_dashboard_with_no_cdn(tmp_path):
     HOME is a temporary folder that links to the repository's parts, so that the server's own
     files (~/.jupyter, ~/.ipython, ~/.npm) never land in the repository."""
     import os
-    import socket
     import subprocess
     import sys
     import time
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "CLOSER_AGAIN_"))}
     home = tmp_path / "home"
     home.mkdir()
