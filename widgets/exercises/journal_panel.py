@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import html
 import json
 
@@ -55,51 +56,88 @@ class JournalTools(Exercise):
         self.erase_all_button = w.Button(description=t("journal.erase_all"))
         self.erase_mine_button.on_click(lambda _: self.ask("mine"))
         self.erase_all_button.on_click(lambda _: self.ask("all"))
+        self.feedback = w.HTML("", layout=w.Layout(width="100%"))
+        self.feedback.add_class("ca-help")
+        self._erasing = ""
+        self._waiting_import = b""
+        # both partners agree before everything is erased (in memory only)
+        self.agreed: set[str] = set()
+        self.erase_row = w.HBox([self.erase_mine_button, self.erase_all_button], layout=w.Layout(flex_flow="row wrap"))
+        self._draw_body()
+        self.status.layout.display = "none"
+        self.skip_button.layout.display = "none"
+
+    # -- parts built the first time they are needed (most visits never open them) ------------
+    def _built(self, name: str) -> bool:
+        return name in self.__dict__
+
+    def _draw_body(self) -> None:
+        built = self.__dict__
+        self.body.children = [self.export_button, self.link, self.upload_style, self.upload,
+                              *[built[name] for name in ("import_box",) if name in built], self.erase_row,
+                              *[built[name] for name in ("agree_box", "confirm") if name in built], self.feedback]
+
+    @functools.cached_property
+    def import_box(self) -> w.VBox:
+        """A copy that holds locked private answers comes back with its passphrase."""
+        t = curriculum.text
+        self.import_passphrase = w.Password(description=t("journal.import_passphrase"),
+                                            style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.import_again = w.Button(description=t("journal.import_again"), button_style="primary")
+        self.import_again.on_click(self._kind(lambda _: self.import_waiting()))
+        box = w.VBox([self.import_passphrase, self.import_again], layout=w.Layout(display="none", width="100%"))
+        self.__dict__["import_box"] = box
+        self._draw_body()
+        return box
+
+    @functools.cached_property
+    def confirm(self) -> w.VBox:
+        t = curriculum.text
         self.confirm_text = w.HTML("")
         self.confirm_yes = w.Button(description=t("journal.confirm_yes"), button_style="danger")
         self.confirm_no = w.Button(description=t("journal.confirm_no"), button_style="primary")
         self.confirm_yes.on_click(self._kind(lambda _: self.erase()))
         self.confirm_no.on_click(lambda _: self.ask(""))
-        self.confirm = w.VBox([self.confirm_text, w.HBox([self.confirm_no, self.confirm_yes],
-                                                          layout=w.Layout(flex_flow="row wrap"))],
-                              layout=w.Layout(display="none", width="100%"))
-        self.confirm.add_class("ca-note")
-        self.feedback = w.HTML("", layout=w.Layout(width="100%"))
-        self.feedback.add_class("ca-help")
-        self._erasing = ""
-        # a copy that holds locked private answers comes back with its passphrase
-        self.import_passphrase = w.Password(description=t("journal.import_passphrase"),
-                                            style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.import_again = w.Button(description=t("journal.import_again"), button_style="primary")
-        self.import_again.on_click(self._kind(lambda _: self.import_waiting()))
-        self.import_box = w.VBox([self.import_passphrase, self.import_again],
-                                 layout=w.Layout(display="none", width="100%"))
-        self._waiting_import = b""
-        # both partners agree before everything is erased
-        self.agreed: set[str] = set()
-        self.agree_rows = {}
+        box = w.VBox([self.confirm_text, w.HBox([self.confirm_no, self.confirm_yes],
+                                                layout=w.Layout(flex_flow="row wrap"))],
+                     layout=w.Layout(display="none", width="100%"))
+        box.add_class("ca-note")
+        self.__dict__["confirm"] = box
+        self._draw_body()
+        return box
+
+    @functools.cached_property
+    def agree_box(self) -> w.VBox:
+        t = curriculum.text
+        rows = {}
         for slot in PARTNER_SLOTS:
             button = w.Button(description="", button_style="warning")
             button.on_click(lambda _, s=slot: self.agree(s))
             passphrase = w.Password(description=t("journal.agree_passphrase"), style={"description_width": "initial"},
                                     layout=w.Layout(width="100%"))
-            state = w.HTML("")
-            self.agree_rows[slot] = (button, passphrase, state)
+            rows[slot] = (button, passphrase, w.HTML(""))
+        self._agree_rows = rows
         self.agree_cancel = w.Button(description=t("journal.confirm_no"), button_style="primary")
         self.agree_cancel.on_click(lambda _: self.cancel_erase_all())
-        self.agree_box = w.VBox(
+        box = w.VBox(
             [w.HTML(f"<p>{html.escape(t('journal.both_needed'))}</p>"),
-             *[w.VBox(list(row), layout=w.Layout(width="100%")).add_class("ca-subcard") for row in self.agree_rows.values()],
+             *[w.VBox(list(row), layout=w.Layout(width="100%")).add_class("ca-subcard") for row in rows.values()],
              self.agree_cancel],
             layout=w.Layout(display="none", width="100%"))
-        self.agree_box.add_class("ca-note")
-        self.body.children = [
-            self.export_button, self.link, self.upload_style, self.upload, self.import_box,
-            w.HBox([self.erase_mine_button, self.erase_all_button], layout=w.Layout(flex_flow="row wrap")),
-            self.agree_box, self.confirm, self.feedback,
-        ]
-        self.status.layout.display = "none"
-        self.skip_button.layout.display = "none"
+        box.add_class("ca-note")
+        self.__dict__["agree_box"] = box
+        self._draw_body()
+        return box
+
+    @property
+    def agree_rows(self) -> dict:
+        """Each partner's agree button, passphrase box and state line."""
+        self.agree_box  # noqa: B018 - built on first use
+        return self._agree_rows
+
+    def _hide(self, name: str) -> None:
+        if self._built(name):
+            getattr(self, name).layout.display = "none"
 
     def blocked_reason(self) -> str:
         return ""  # erasing everything must work even before anyone chooses a name
@@ -114,8 +152,9 @@ class JournalTools(Exercise):
         """
         self.link.value = ""
         self.feedback.value = ""
-        self.import_passphrase.value = ""
-        self.import_box.layout.display = "none"
+        if self._built("import_box"):
+            self.import_passphrase.value = ""
+        self._hide("import_box")
         self._waiting_import = b""
         self.ask("")
         self._draw_agreements()
@@ -169,11 +208,14 @@ class JournalTools(Exercise):
         except JournalError as err:
             waiting = err.kind in ("needs_passphrase", "wrong_passphrase")
             self._waiting_import = raw if waiting else b""
-            self.import_box.layout.display = "" if waiting else "none"
+            if waiting:
+                self.import_box.layout.display = ""
+            else:
+                self._hide("import_box")
             self.feedback.value = html.escape(err.message + " " + curriculum.text("journal.nothing_changed"))
             return None
         self._waiting_import = b""
-        self.import_box.layout.display = "none"
+        self._hide("import_box")
         self.page.set_active(self.page.active)  # show what came back
         key = "journal.imported" if count else "journal.import_none"
         self.feedback.value = html.escape(curriculum.text(key, count=str(count)))
@@ -182,17 +224,18 @@ class JournalTools(Exercise):
     def ask(self, which: str) -> None:
         self._erasing = which
         if not which:
-            self.confirm.layout.display = "none"
+            self._hide("confirm")
             return
         if which == "mine" and self._view_or_say() is None:
             return
         if which == "all" and not self._everyone_agreed():
-            self.confirm.layout.display = "none"
+            self._hide("confirm")
             self.agree_box.layout.display = ""
             self._draw_agreements()
             return
+        confirm = self.confirm  # built on first use, with confirm_text
         self.confirm_text.value = html.escape(curriculum.text(f"journal.confirm_{which}"))
-        self.confirm.layout.display = ""
+        confirm.layout.display = ""
 
     # -- both partners agree to erase everything ------------------------------------
     def _needed(self) -> list[str]:
@@ -206,6 +249,8 @@ class JournalTools(Exercise):
         return all(slot in self.agreed for slot in self._needed())
 
     def _draw_agreements(self) -> None:
+        if not self._built("agree_box"):
+            return  # nothing asked yet: agreements so far stay in memory
         needed = self._needed()
         names = self.page.journal_names() or {}
         for slot, (button, passphrase, state) in self.agree_rows.items():
@@ -238,19 +283,19 @@ class JournalTools(Exercise):
         self.agreed.add(slot)
         self._draw_agreements()
         if self._everyone_agreed():
-            self.agree_box.layout.display = "none"
+            self._hide("agree_box")
             self.ask("all")
         return True
 
     def cancel_erase_all(self) -> None:
         self.agreed.clear()
-        self.agree_box.layout.display = "none"
+        self._hide("agree_box")
         self.ask("")
         self._draw_agreements()
 
     def erase(self) -> None:
         which, self._erasing = self._erasing, ""
-        self.confirm.layout.display = "none"
+        self._hide("confirm")
         try:
             if which == "mine":
                 view = self.view()

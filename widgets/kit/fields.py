@@ -249,7 +249,7 @@ class ScaleField(Field):
             layout=shared_layout(width="100%"),
         )
         self._draw_bar()
-        self._finish(w.VBox([row, anchors], layout=shared_layout(width="100%")))
+        self._finish(row, anchors)  # straight into the field: one box less per scale
 
     def _draw_bar(self) -> None:
         if self.value is None:
