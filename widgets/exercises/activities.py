@@ -119,7 +119,7 @@ class Cards(Exercise):
             self.panels.append(panel)
             rows += [toggle, panel]
         self.body.children = rows
-        self.status.layout.display = "none"  # nothing to save: reading only
+        self.show_status = False  # nothing to save: reading only
 
     def _card_html(self, item: dict) -> str:
         """The note, its own stop rules, the shared rules it names (each written once), and its sources."""
@@ -650,7 +650,7 @@ class Breathing(Exercise):
         self.toggle = w.Button(description=curriculum.text("breathing.start"), button_style="primary")
         self.toggle.on_click(lambda _: self.set_running(not self.running))
         self.body.children = [self.pacer, self.toggle]
-        self.status.layout.display = "none"
+        self.show_status = False
 
     def set_running(self, running: bool) -> None:
         self.running = running
@@ -682,7 +682,7 @@ class Grounding(Exercise):
         self._draw()
         self.body.children = [self.step_text, w.HBox([self.back_button, self.next_button],
                                                       layout=w.Layout(flex_flow="row wrap"))]
-        self.status.layout.display = "none"
+        self.show_status = False
 
     def go(self, delta: int) -> None:
         self.index = max(0, min(len(self.steps), self.index + delta))

@@ -64,8 +64,7 @@ class JournalTools(Exercise):
         self.agreed: set[str] = set()
         self.erase_row = w.HBox([self.erase_mine_button, self.erase_all_button], layout=w.Layout(flex_flow="row wrap"))
         self._draw_body()
-        self.status.layout.display = "none"
-        self.skip_button.layout.display = "none"
+        self.show_status = self.show_skip = False
 
     # -- parts built the first time they are needed (most visits never open them) ------------
     def _built(self, name: str) -> bool:

@@ -458,8 +458,7 @@ class Reveal(Exercise):
             w.HTML(f"<p>{_t('menu.reveal_intro')}</p>"
                    f"<p class='ca-help'>{html.escape(curriculum.text('menu_reveal.how'))}</p>"),
             *rows, self.results, self.hide_button]
-        self.status.layout.display = "none"
-        self.skip_button.layout.display = ""
+        self.show_status = False
 
     def blocked_reason(self) -> str:
         return ""

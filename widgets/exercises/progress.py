@@ -108,7 +108,7 @@ class Progress(Exercise):
         self.charts = w.HTML("", layout=w.Layout(width="100%"))
         self.charts.add_class("ca-chart")
         self.body.children = [self.measure, self.charts]
-        self.status.layout.display = "none"
+        self.show_status = False
 
     def load(self, saved: dict) -> None:
         """Today's questions, and a retired one (the old combined desire question) only for someone who answered it."""

@@ -47,7 +47,7 @@ class SafetyCheck(Exercise):
         self.body.children = [w.HTML(html.escape(content["intro"])), *self.questions, self.announce, self.result,
                               self.clear_button]
         # Nothing here is saved: hide the saved indicator.
-        self.status.layout.display = "none"
+        self.show_status = False
 
     def answers(self) -> dict:
         return {q.field_id: q.value for q in self.questions}
@@ -97,7 +97,7 @@ class Resources(Exercise):
 
     def build(self) -> None:
         self.body.children = [w.HTML(resources_html(self.page.country), layout=w.Layout(width="100%"))]
-        self.footer.layout.display = "none"
+        self.show_status = self.show_skip = False  # nothing to answer: no footer at all
 
     def blocked_reason(self) -> str:
         return ""

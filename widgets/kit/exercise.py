@@ -30,7 +30,7 @@ class SaveStatus(w.HTML):
     failed = traitlets.Bool(False)
 
     def __init__(self):
-        super().__init__(curriculum.text("saved.never"))
+        super().__init__(curriculum.text("saved.never"), layout=shared_layout())
         self.add_class("ca-saved")
         self._clock = None
 
@@ -80,7 +80,10 @@ class Exercise(w.VBox):
         self.key_prefix = curriculum.answer_key(page.module.number, self.exercise_id)  # where its answers are kept
         self.add_class("ca-card")
         self.status = SaveStatus()
-        self.skip_button = w.Button(description=curriculum.text("exercise.skip"))
+        self.skip_button = w.Button(description=curriculum.text("exercise.skip"), layout=shared_layout())
+        #: what the footer shows: a card with nothing to save hides "Saved at", one that cannot be skipped hides "Skip"
+        self.show_status = True
+        self.show_skip = True
         self.skip_button.on_click(lambda _: self.set_skipped(True))
         self.scope_line = w.HTML("", layout=shared_layout()).add_class("ca-scope")
         self.message = w.HTML("", layout=shared_layout()).add_class("ca-kind")
@@ -97,12 +100,10 @@ class Exercise(w.VBox):
         )
         self.heading = heading
         self.body = w.VBox(layout=shared_layout(width="100%"))
-        self.footer = w.HBox(
-            [self.status, self.skip_button],  # "Try again" joins them the first time a save fails
-            layout=w.Layout(justify_content="space-between", align_items="center", width="100%",
-                            flex_flow="row wrap"),
-        )
+        self.footer = w.HBox(layout=shared_layout(justify_content="space-between", align_items="center",
+                                                  width="100%", flex_flow="row wrap"))
         self.build()
+        self._draw_footer()
         self.children = self._layout()
         page.register(self)
 
@@ -113,8 +114,15 @@ class Exercise(w.VBox):
         """"Try again", shown while an answer could not be saved."""
         button = w.Button(description=curriculum.text("exercise.retry"), layout=w.Layout(display="none"))
         button.on_click(lambda _: self.flush())
-        self.footer.children = (self.status, button, self.skip_button)
+        self.__dict__["retry"] = button
+        self._draw_footer()
         return button
+
+    def _draw_footer(self) -> None:
+        """"Saved at", then "Try again" once a save has failed, then "Skip"."""
+        retry = [self.__dict__["retry"]] if "retry" in self.__dict__ else []
+        self.footer.children = ([self.status] if self.show_status else []) + retry + (
+            [self.skip_button] if self.show_skip else [])
 
     @functools.cached_property
     def reopen_button(self) -> w.Button:

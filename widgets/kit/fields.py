@@ -236,27 +236,24 @@ class ScaleField(Field):
         self.plus = w.Button(description="+", tooltip=curriculum.text("scale.more", label=label), layout=shared_layout(width="48px"))
         self.minus.add_class("ca-square")
         self.plus.add_class("ca-square")
-        self.bar = w.HTML("", layout=shared_layout(flex="1 1 auto", width="auto"))
+        # the bar and the words at each end are one piece, under the buttons
+        self._anchors = (f'<div class="ca-anchors"><span>{minimum}: {html.escape(low)}</span>'
+                         f"<span>{maximum}: {html.escape(high)}</span></div>")
+        self.bar = w.HTML("", layout=shared_layout(width="100%"))
+        self.bar.add_class("ca-scale-under")
         self._showing = False
         self.box.observe(self._typed, "value")
         self.minus.on_click(lambda _: self._step(-1))
         self.plus.on_click(lambda _: self._step(+1))
-        row = w.HBox([self.minus, self.box, self.plus, self.bar], layout=shared_layout(width="100%"))
+        row = w.HBox([self.minus, self.box, self.plus], layout=shared_layout(width="100%"))
         row.add_class("ca-scale-row")
-        anchors = w.HTML(
-            f'<div class="ca-anchors"><span>{minimum}: {html.escape(low)}</span>'
-            f"<span>{maximum}: {html.escape(high)}</span></div>",
-            layout=shared_layout(width="100%"),
-        )
         self._draw_bar()
-        self._finish(row, anchors)  # straight into the field: one box less per scale
+        self._finish(row, self.bar)  # straight into the field: no extra box
 
     def _draw_bar(self) -> None:
-        if self.value is None:
-            self.bar.value = '<div class="ca-bar" aria-hidden="true"><span style="width:0%"></span></div>'
-        else:
-            pct = 100 * (self.value - self.minimum) / (self.maximum - self.minimum)
-            self.bar.value = f'<div class="ca-bar" aria-hidden="true"><span style="width:{pct:.0f}%"></span></div>'
+        pct = 0 if self.value is None else 100 * (self.value - self.minimum) / (self.maximum - self.minimum)
+        self.bar.value = (f'<div class="ca-bar" aria-hidden="true"><span style="width:{pct:.0f}%"></span></div>'
+                          + self._anchors)
 
     def _step(self, delta: int) -> None:
         current = self.minimum if self.value is None else self.value
