@@ -179,6 +179,20 @@ def free_port() -> int:
     return free_ports(1)
 
 
+def choose(visit, name: str, timeout: float = 30) -> None:
+    """Press a name in "Who is using this page right now?" and wait until the page says it is theirs."""
+    visit.page.get_by_role("button", name=name, exact=True).first.click()
+    visit.page.get_by_text(f"{name} is answering now").first.wait_for(timeout=timeout * 1000)
+
+
+def no_sideways_scroll(visit) -> bool:
+    """The page fits its width: nothing to scroll sideways (on a phone, nothing cut off)."""
+    return visit.page.evaluate(
+        "() => { const el = document.querySelector('#rendered_cells') || document.documentElement;"
+        " return el.scrollWidth <= el.clientWidth + 1; }"
+    )
+
+
 class Dashboard:
     """The real Voila server, started the way `workshop.py serve` starts it."""
 

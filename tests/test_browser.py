@@ -10,24 +10,12 @@ import os
 import stat
 
 import pytest
-from conftest import wait_until
+from conftest import choose, no_sideways_scroll, wait_until
 
 from widgets import curriculum
 
 pytestmark = pytest.mark.browser
 PHONE = 390
-
-
-def choose(visit, name: str) -> None:
-    visit.page.get_by_role("button", name=name, exact=True).first.click()
-    visit.page.get_by_text(f"{name} is answering now").first.wait_for(timeout=20_000)
-
-
-def no_sideways_scroll(visit) -> bool:
-    return visit.page.evaluate(
-        "() => { const el = document.querySelector('#rendered_cells') || document.documentElement;"
-        " return el.scrollWidth <= el.clientWidth + 1; }"
-    )
 
 
 def energy_card(visit):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Dashboard, wait_until
+from conftest import ARTIFACTS, Dashboard, choose, no_sideways_scroll, wait_until
 from tests.test_checkin_desire import OLD_LABEL, write_version_2_journal
 
 pytestmark = pytest.mark.browser
@@ -24,18 +24,6 @@ def old_journal_dashboard(tmp_path_factory):
     dash.start()
     yield dash
     dash.stop()
-
-
-def choose(visit, name: str) -> None:
-    visit.page.get_by_role("button", name=name, exact=True).first.click()
-    visit.page.get_by_text(f"{name} is answering now").first.wait_for(timeout=30_000)
-
-
-def no_sideways_scroll(visit) -> bool:
-    return visit.page.evaluate(
-        "() => { const el = document.querySelector('#rendered_cells') || document.documentElement;"
-        " return el.scrollWidth <= el.clientWidth + 1; }"
-    )
 
 
 def test_an_old_journal_shows_both_new_questions_and_the_old_one_on_a_phone(old_journal_dashboard, visit):
@@ -83,7 +71,5 @@ def test_sensate_focus_forms_on_the_module_6_page(old_journal_dashboard, visit):
 
 
 def v_artifact(name: str):
-    from tests.conftest import ARTIFACTS
-
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"

@@ -96,28 +96,16 @@ def _module_with(tmp_path, replace: str, by: str) -> Path:
     return bad
 
 
-def test_an_unknown_source_id_is_refused(tmp_path):
-    bad = _module_with(tmp_path, 'sources = ["aha-sex-heart-2012", "bhf-sex-heart", "bhf-survey-2018"]',
-                       'sources = ["aha-sex-heart-2012", "made-up-page"]')
-    with pytest.raises(curriculum.ContentError, match="unknown source 'made-up-page'"):
-        curriculum._load_module(bad)
-
-
-def test_an_unknown_source_id_in_a_stop_rule_is_refused(tmp_path):
-    bad = _module_with(tmp_path, 'sources = ["lhch-icd-shock"] }', 'sources = ["no-such-leaflet"] }')
-    with pytest.raises(curriculum.ContentError, match="unknown source 'no-such-leaflet'"):
-        curriculum._load_module(bad)
-
-
-def test_an_unknown_shared_rule_is_refused(tmp_path):
-    bad = _module_with(tmp_path, 'shared_rules = ["seizures", "low-feeling"]', 'shared_rules = ["seizure"]')
-    with pytest.raises(curriculum.ContentError, match="unknown shared rule 'seizure'"):
-        curriculum._load_module(bad)
-
-
-def test_a_source_without_a_publisher_is_refused(tmp_path):
-    bad = _module_with(tmp_path, 'publisher = "UCLA Health"', 'publisher = ""')
-    with pytest.raises(curriculum.ContentError, match="a source lacks publisher"):
+@pytest.mark.parametrize("replace, by, refusal", [
+    ('sources = ["aha-sex-heart-2012", "bhf-sex-heart", "bhf-survey-2018"]',
+     'sources = ["aha-sex-heart-2012", "made-up-page"]', "unknown source 'made-up-page'"),
+    ('sources = ["lhch-icd-shock"] }', 'sources = ["no-such-leaflet"] }', "unknown source 'no-such-leaflet'"),
+    ('shared_rules = ["seizures", "low-feeling"]', 'shared_rules = ["seizure"]', "unknown shared rule 'seizure'"),
+    ('publisher = "UCLA Health"', 'publisher = ""', "a source lacks publisher"),
+], ids=["unknown source on a card", "unknown source in a stop rule", "unknown shared rule", "source without publisher"])
+def test_a_module_naming_what_does_not_exist_is_refused(tmp_path, replace, by, refusal):
+    bad = _module_with(tmp_path, replace, by)
+    with pytest.raises(curriculum.ContentError, match=refusal):
         curriculum._load_module(bad)
 
 
