@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import functools
 import html
 import json
 
@@ -17,6 +16,7 @@ import ipywidgets as w
 
 from .. import curriculum
 from ..errors import kindly
+from ..kit.built_on_use import built_on_use, is_built, keep
 from ..kit.exercise import Exercise, register
 from ..storage.journal import PARTNER_SLOTS, JournalError
 
@@ -67,16 +67,14 @@ class JournalTools(Exercise):
         self.show_status = self.show_skip = False
 
     # -- parts built the first time they are needed (most visits never open them) ------------
-    def _built(self, name: str) -> bool:
-        return name in self.__dict__
-
     def _draw_body(self) -> None:
-        built = self.__dict__
-        self.body.children = [self.export_button, self.link, self.upload_style, self.upload,
-                              *[built[name] for name in ("import_box",) if name in built], self.erase_row,
-                              *[built[name] for name in ("agree_box", "confirm") if name in built], self.feedback]
+        def built(*names):
+            return [getattr(self, name) for name in names if is_built(self, name)]
 
-    @functools.cached_property
+        self.body.children = [self.export_button, self.link, self.upload_style, self.upload, *built("import_box"),
+                              self.erase_row, *built("agree_box", "confirm"), self.feedback]
+
+    @built_on_use
     def import_box(self) -> w.VBox:
         """A copy that holds locked private answers comes back with its passphrase."""
         t = curriculum.text
@@ -85,11 +83,11 @@ class JournalTools(Exercise):
         self.import_again = w.Button(description=t("journal.import_again"), button_style="primary")
         self.import_again.on_click(self._kind(lambda _: self.import_waiting()))
         box = w.VBox([self.import_passphrase, self.import_again], layout=w.Layout(display="none", width="100%"))
-        self.__dict__["import_box"] = box
+        keep(self, "import_box", box)
         self._draw_body()
         return box
 
-    @functools.cached_property
+    @built_on_use
     def confirm(self) -> w.VBox:
         t = curriculum.text
         self.confirm_text = w.HTML("")
@@ -101,11 +99,11 @@ class JournalTools(Exercise):
                                                 layout=w.Layout(flex_flow="row wrap"))],
                      layout=w.Layout(display="none", width="100%"))
         box.add_class("ca-note")
-        self.__dict__["confirm"] = box
+        keep(self, "confirm", box)
         self._draw_body()
         return box
 
-    @functools.cached_property
+    @built_on_use
     def agree_box(self) -> w.VBox:
         t = curriculum.text
         rows = {}
@@ -124,7 +122,7 @@ class JournalTools(Exercise):
              self.agree_cancel],
             layout=w.Layout(display="none", width="100%"))
         box.add_class("ca-note")
-        self.__dict__["agree_box"] = box
+        keep(self, "agree_box", box)
         self._draw_body()
         return box
 
@@ -135,7 +133,7 @@ class JournalTools(Exercise):
         return self._agree_rows
 
     def _hide(self, name: str) -> None:
-        if self._built(name):
+        if is_built(self, name):
             getattr(self, name).layout.display = "none"
 
     def blocked_reason(self) -> str:
@@ -151,7 +149,7 @@ class JournalTools(Exercise):
         """
         self.link.value = ""
         self.feedback.value = ""
-        if self._built("import_box"):
+        if is_built(self, "import_box"):
             self.import_passphrase.value = ""
         self._hide("import_box")
         self._waiting_import = b""
@@ -248,7 +246,7 @@ class JournalTools(Exercise):
         return all(slot in self.agreed for slot in self._needed())
 
     def _draw_agreements(self) -> None:
-        if not self._built("agree_box"):
+        if not is_built(self, "agree_box"):
             return  # nothing asked yet: agreements so far stay in memory
         needed = self._needed()
         names = self.page.journal_names() or {}

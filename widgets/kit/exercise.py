@@ -8,7 +8,6 @@ are, so a notebook run without a person (papermill, nbval) holds no answers.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import html
 
 import ipywidgets as w
@@ -17,6 +16,7 @@ import traitlets
 from .. import curriculum
 from ..errors import kindly
 from ..storage.journal import JournalError
+from .built_on_use import built_on_use, is_built, keep
 from .fields import Field, make_field
 from .shared_models import shared_layout
 
@@ -109,33 +109,33 @@ class Exercise(w.VBox):
 
     # -- parts most visits never need, built the first time they are -------------
     # (every model built up front is sent to every phone that opens the page)
-    @functools.cached_property
+    @built_on_use
     def retry(self) -> w.Button:
         """"Try again", shown while an answer could not be saved."""
         button = w.Button(description=curriculum.text("exercise.retry"), layout=w.Layout(display="none"))
         button.on_click(lambda _: self.flush())
-        self.__dict__["retry"] = button
+        keep(self, "retry", button)
         self._draw_footer()
         return button
 
     def _draw_footer(self) -> None:
         """"Saved at", then "Try again" once a save has failed, then "Skip"."""
-        retry = [self.__dict__["retry"]] if "retry" in self.__dict__ else []
+        retry = [self.retry] if is_built(self, "retry") else []
         self.footer.children = ([self.status] if self.show_status else []) + retry + (
             [self.skip_button] if self.show_skip else [])
 
-    @functools.cached_property
+    @built_on_use
     def reopen_button(self) -> w.Button:
         button = w.Button(description=curriculum.text("exercise.reopen"), layout=shared_layout())
         button.on_click(lambda _: self.set_skipped(False))
         return button
 
-    @functools.cached_property
+    @built_on_use
     def skipped_note(self) -> w.HTML:
         return w.HTML(html.escape(curriculum.text("exercise.skipped")), layout=shared_layout())
 
     def _hide_retry(self) -> None:
-        if "retry" in self.__dict__:
+        if is_built(self, "retry"):
             self.retry.layout.display = "none"
 
     # -- to override --------------------------------------------------------

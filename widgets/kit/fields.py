@@ -10,7 +10,6 @@ so behaviour can be tested in plain Python::
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import html
 
 import ipywidgets as w
@@ -19,6 +18,7 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import TextStyle
 
 from .. import curriculum
+from .built_on_use import built_on_use, is_built
 from .shared_models import shared_layout, shared_style
 
 
@@ -50,7 +50,7 @@ class Field(w.VBox):
     def _finish(self, *controls: w.Widget) -> None:
         self.children = (*self._header, *controls)
 
-    @functools.cached_property
+    @built_on_use
     def kind_message(self) -> w.HTML:
         """Where a kind word about this answer shows, below the control. Built the first time it is
         needed: most fields never need one, and a page has hundreds of fields."""
@@ -60,7 +60,7 @@ class Field(w.VBox):
 
     def say_kindly(self, text: str) -> None:
         """Show ``text`` (escaped) below the control; "" takes it away."""
-        if text or "kind_message" in self.__dict__:
+        if text or is_built(self, "kind_message"):
             self.kind_message.value = html.escape(text)
 
     def show(self, value) -> None:

@@ -15,7 +15,6 @@ space closes when the page is hidden or left alone for a few minutes.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import html
 
 import anywidget
@@ -26,6 +25,7 @@ import traitlets
 from .. import curriculum
 from ..storage.journal import JournalError
 from ..storage.space_lock import MIN_PASSPHRASE
+from .built_on_use import built_on_use, is_built
 from .disclosure import Disclosure
 from .shared_models import shared_layout, shared_style
 
@@ -109,16 +109,12 @@ class SpaceLockPanel(w.VBox):
         self.children = (self.prompt, self.message, self.settings)
         self.draw()
 
-    def _built(self, name: str) -> bool:
-        """Whether the part ``name`` was built yet (each is built on first use)."""
-        return name in self.__dict__
-
     # -- asking for the passphrase of a locked name (built on first use) ----------------
-    @functools.cached_property
+    @built_on_use
     def ask_box(self) -> w.Password:
         return _password(_t("passphrase"))
 
-    @functools.cached_property
+    @built_on_use
     def ask_buttons(self) -> w.HBox:
         self.open_button = w.Button(description=_t("open"), button_style="primary", layout=shared_layout())
         self.open_button.on_click(lambda _: self.unlock(self.ask_box.value))
@@ -126,7 +122,7 @@ class SpaceLockPanel(w.VBox):
         self.cancel_button.on_click(lambda _: self.reset())
         return w.HBox([self.open_button, self.cancel_button], layout=shared_layout(flex_flow="row wrap"))
 
-    @functools.cached_property
+    @built_on_use
     def forgot(self) -> Disclosure:
         self.forgot_erase = w.Button(description=_t("forgot_erase"))
         self.forgot_erase.on_click(lambda _: self._ask_erase(True))
@@ -142,7 +138,7 @@ class SpaceLockPanel(w.VBox):
         return Disclosure(_t("forgot"), [self.forgot_text, self.forgot_erase, self.forgot_confirm])
 
     # -- the offer, the first time a person chooses their name (built on first use) -------
-    @functools.cached_property
+    @built_on_use
     def offer_buttons(self) -> w.HBox:
         self.offer_yes = w.Button(description=_t("offer_yes"), button_style="primary", layout=shared_layout())
         self.offer_yes.on_click(lambda _: self.accept_offer())
@@ -151,37 +147,37 @@ class SpaceLockPanel(w.VBox):
         return w.HBox([self.offer_yes, self.offer_no], layout=shared_layout(flex_flow="row wrap"))
 
     # -- managing one's own lock (built on first use) --------------------------------------
-    @functools.cached_property
+    @built_on_use
     def new_1(self) -> w.Password:
         return _password(_t("passphrase"))
 
-    @functools.cached_property
+    @built_on_use
     def new_2(self) -> w.Password:
         return _password(_t("passphrase_again"))
 
-    @functools.cached_property
+    @built_on_use
     def passphrase_help(self) -> w.HTML:
         return w.HTML(_p(_t("passphrase_help", min=str(MIN_PASSPHRASE)), "ca-help"))
 
-    @functools.cached_property
+    @built_on_use
     def set_button(self) -> w.Button:
         button = w.Button(description=_t("set"), button_style="primary", layout=shared_layout())
         button.on_click(lambda _: self.set_lock(self.new_1.value, self.new_2.value))
         return button
 
-    @functools.cached_property
+    @built_on_use
     def change_button(self) -> w.Button:
         button = w.Button(description=_t("change"), layout=shared_layout())
         button.on_click(lambda _: self.change(self.new_1.value, self.new_2.value))
         return button
 
-    @functools.cached_property
+    @built_on_use
     def remove_button(self) -> w.Button:
         button = w.Button(description=_t("remove"), layout=shared_layout())
         button.on_click(lambda _: self._ask_remove(True))
         return button
 
-    @functools.cached_property
+    @built_on_use
     def remove_confirm(self) -> w.VBox:
         self.remove_yes = w.Button(description=_t("remove_yes"), button_style="danger", layout=shared_layout())
         self.remove_yes.on_click(lambda _: self.remove())
@@ -247,12 +243,12 @@ class SpaceLockPanel(w.VBox):
     def clear_drafts(self) -> None:
         """Passphrases being typed never pass to the next person."""
         for name in ("ask_box", "new_1", "new_2"):
-            if self._built(name):
+            if is_built(self, name):
                 getattr(self, name).value = ""
-        if self._built("forgot"):
+        if is_built(self, "forgot"):
             self.forgot_confirm.layout.display = "none"
             self.forgot.is_open = False
-        if self._built("remove_confirm"):
+        if is_built(self, "remove_confirm"):
             self.remove_confirm.layout.display = "none"
 
     def reset(self) -> None:
