@@ -339,32 +339,30 @@ class SpaceLockPanel(w.VBox):
         return True
 
     def set_lock(self, first: str, second: str) -> bool:
-        slot = self.page.active
-        if not slot or not self._two_the_same(first, second):
+        if not self._new_passphrase(first, second, self.page.lock_space):
             return False
-        try:
-            self.page.lock_space(slot, first)
-        except JournalError as err:
-            self.say(err.message)
-            return False
-        finally:
-            self.new_1.value = self.new_2.value = ""
         self.say(_t("set_done"))
         self.draw()
         return True
 
     def change(self, first: str, second: str) -> bool:
+        if not self._new_passphrase(first, second, self.page.journal.change_passphrase):
+            return False
+        self.say(_t("changed"))
+        return True
+
+    def _new_passphrase(self, first: str, second: str, apply) -> bool:
+        """Check the passphrase typed twice, then ``apply(slot, passphrase)``; the boxes are emptied either way."""
         slot = self.page.active
         if not slot or not self._two_the_same(first, second):
             return False
         try:
-            self.page.journal.change_passphrase(slot, first)
+            apply(slot, first)
         except JournalError as err:
             self.say(err.message)
             return False
         finally:
             self.new_1.value = self.new_2.value = ""
-        self.say(_t("changed"))
         return True
 
     def _ask_remove(self, show: bool) -> None:
