@@ -95,7 +95,7 @@ class Hub:
                 urllib.request.urlopen(self.base + "/hub/api/", timeout=2)  # noqa: S310 - loopback
                 return
             except OSError:
-                time.sleep(0.3)
+                time.sleep(0.1)
         raise RuntimeError(f"the hub did not start within 90 s:\n{self.log()[-3000:]}")
 
     def server_pids(self) -> list[int]:
@@ -112,27 +112,55 @@ class Hub:
                 code = self.proc.wait()
         for pid in self.server_pids():  # only if a stop went wrong: do not leave servers behind
             os.kill(pid, signal.SIGKILL)
-        self._log.close()
+        if getattr(self, "_log", None):
+            self._log.close()
         return code
 
 
-def log_in(visit: Visit, hub: Hub, user: str) -> None:
+def sign_in(visit: Visit, hub: Hub, user: str) -> None:
     visit.page.goto(hub.base + "/hub/login")
     visit.page.get_by_label("Username").fill(user)
     visit.page.get_by_label("Password").fill(PASSWORD)
     visit.page.get_by_role("button", name="Sign in").click()
+
+
+def wait_for_start_page(visit: Visit, user: str) -> None:
     # the server opens the dashboard's start page by itself
     visit.page.wait_for_url(f"**/user/{user}/voila/render/00_start_here.ipynb*", timeout=120_000)
     visit.page.wait_for_selector(".ca-toolbar", timeout=90_000)
 
 
-def open_module_1(visit: Visit) -> None:
+def log_in(visit: Visit, hub: Hub, user: str) -> None:
+    sign_in(visit, hub, user)
+    wait_for_start_page(visit, user)
+
+
+def log_in_together(hub: Hub, people: dict[str, Visit]) -> None:
+    """Everyone signs in, then each waits for their own start page: the servers start side by side."""
+    for user, visit in people.items():
+        sign_in(visit, hub, user)
+    for user, visit in people.items():
+        wait_for_start_page(visit, user)
+
+
+def click_module_1(visit: Visit) -> None:
     visit.page.locator(".ca-modules a").first.click()
+
+
+def wait_for_module_1(visit: Visit) -> None:
     visit.page.wait_for_url("**/01_welcome.ipynb", timeout=30_000)
     visit.page.wait_for_selector(".ca-toolbar", timeout=90_000)
     visit.page.wait_for_function(
         "!document.querySelector('#loading') || document.querySelector('#loading').style.display === 'none'",
         timeout=90_000)
+
+
+def open_module_1(*visits: Visit) -> None:
+    """Each page opens module 1 (at the same time when there are several) and waits until it has loaded."""
+    for visit in visits:
+        click_module_1(visit)
+    for visit in visits:
+        wait_for_module_1(visit)
 
 
 def answer_as_partner_1(visit: Visit, text: str, hub: Hub) -> None:
@@ -179,16 +207,31 @@ def hub_in(tmp_path):
         hub.stop()
 
 
+@pytest.fixture(scope="module")
+def browser_mode_hub(tmp_path_factory):
+    """One answers="browser" hub for the tests of that mode; each test signs in people of its own.
+
+    It stops when the last of them is done (and when one fails): cleanly, exit code 0, no server left.
+    """
+    hub = Hub(tmp_path_factory.mktemp("browser-mode-hub"), answers="browser")
+    try:
+        hub.start()
+        yield hub
+    finally:
+        code = hub.stop()
+        left = hub.server_pids()
+    assert code == 0, f"the browser-mode hub stopped with {code}:\n{hub.log()[-3000:]}"
+    assert left == []
+
+
 def test_two_people_each_keep_their_answers_in_their_own_journal(hub_in, browser):
     hub = hub_in(answers="home")
     alex, sam = Visit(browser), Visit(browser)
     try:
-        log_in(alex, hub, "alex")
-        log_in(sam, hub, "sam")
+        log_in_together(hub, {"alex": alex, "sam": sam})
         # the start page is the dashboard: no JupyterLab, no code
         assert alex.page.locator(".jp-InputArea:visible, .jp-Notebook-toolbar, #jp-top-panel").count() == 0
-        open_module_1(alex)
-        open_module_1(sam)
+        open_module_1(alex, sam)
         answer_as_partner_1(alex, ALEX_TEXT, hub)
         answer_as_partner_1(sam, SAM_TEXT, hub)
         ARTIFACTS.mkdir(exist_ok=True)
@@ -228,61 +271,10 @@ def test_two_people_each_keep_their_answers_in_their_own_journal(hub_in, browser
     assert hub.server_pids() == []
 
 
-def test_in_browser_mode_answers_stay_only_in_each_persons_browser(hub_in, browser):
-    hub = hub_in(answers="browser")
-    alex, sam = Visit(browser), Visit(browser)
-    try:
-        log_in(alex, hub, "alex")
-        log_in(sam, hub, "sam")
-        open_module_1(alex)
-        open_module_1(sam)
-        answer_as_partner_1(alex, ALEX_TEXT, hub)
-        answer_as_partner_1(sam, SAM_TEXT, hub)
-        assert ALEX_TEXT in browser_copy(alex) and SAM_TEXT not in browser_copy(alex)
-        assert SAM_TEXT in browser_copy(sam) and ALEX_TEXT not in browser_copy(sam)
-        # nothing reaches the hub's disk: no journal, no copy in any file of the hub
-        assert files_containing(ALEX_TEXT, hub.folder) == []
-        assert files_containing(SAM_TEXT, hub.folder) == []
-        assert not list((hub.folder / "state" / "homes").rglob("journal.sqlite3"))
-        # a reload brings the answer back from the browser
-        alex.page.reload()
-        alex.page.wait_for_selector(".ca-toolbar", timeout=90_000)
-        alex.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-        alex.page.wait_for_function(
-            f"[...document.querySelectorAll('textarea')].some(t => t.value === {ALEX_TEXT!r})", timeout=30_000)
-        assert alex.outside == [] and sam.outside == []
-    finally:
-        alex.close()
-        sam.close()
-    assert hub.stop() == 0
-    assert hub.server_pids() == []
-
-
-def test_in_browser_mode_a_shared_browser_never_shows_one_persons_answers_to_the_next(hub_in, browser):
-    """A clinic tablet: Alex answers and signs out, Sam signs in on the same browser."""
-    hub = hub_in(answers="browser")
-    tablet = Visit(browser)
-    try:
-        log_in(tablet, hub, "alex")
-        open_module_1(tablet)
-        answer_as_partner_1(tablet, ALEX_TEXT, hub)
-        assert ALEX_TEXT in browser_copy(tablet)
-        tablet.page.goto(hub.base + "/hub/logout")
-        log_in(tablet, hub, "sam")
-        open_module_1(tablet)
-        tablet.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-        tablet.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
-        holds_for(lambda: ALEX_TEXT not in tablet.page.locator("textarea").evaluate_all("els => els.map(e => e.value)")
-                  and ALEX_TEXT not in tablet.page.content(), 1.5, what="none of Alex's text on Sam's page")
-        # as README says: one site, one copy; Sam's page removed the copy Alex left here
-        assert ALEX_TEXT not in browser_copy(tablet)
-        assert tablet.outside == []
-    finally:
-        tablet.close()
-
-
 def test_the_idle_culler_stops_servers_nobody_uses(hub_in, browser):
-    hub = hub_in(answers="home", idle=20, cull_every=5)
+    # the hub notices activity every 5 s whatever the idle time (deploy/hub/jupyterhub_config.py), so 10 s
+    # without use still only catches a server nobody uses
+    hub = hub_in(answers="home", idle=10, cull_every=2)
     alex = Visit(browser)
     try:
         log_in(alex, hub, "alex")
@@ -291,7 +283,7 @@ def test_the_idle_culler_stops_servers_nobody_uses(hub_in, browser):
         alex.close()  # Alex leaves: the page and its connection are gone
     deadline = time.time() + 120
     while time.time() < deadline and hub.server_pids():
-        time.sleep(2)
+        time.sleep(0.25)
     assert hub.server_pids() == [], "the idle server was not stopped"
     assert "Culling server alex" in hub.log() or "culling server alex" in hub.log().lower()
     assert hub.stop() == 0
@@ -322,7 +314,7 @@ def test_the_one_command_starts_a_hub_a_new_person_can_use(tmp_path, browser):
                 break
             except OSError:
                 assert time.time() < deadline, "the hub did not answer"
-                time.sleep(0.3)
+                time.sleep(0.1)
         v = Visit(browser)
         try:
             v.page.goto(f"http://127.0.0.1:{port}/")
@@ -341,3 +333,54 @@ def test_the_one_command_starts_a_hub_a_new_person_can_use(tmp_path, browser):
     assert code == 0
     assert (tmp_path / "hub" / "homes" / "robin").is_dir()
     assert pids_with_home_in(tmp_path / "hub" / "homes") == [], "Ctrl+C stopped Robin's server too"
+
+
+# the answers="browser" tests share one hub (browser_mode_hub); last in the file, so that it stops
+# as soon as they are done
+def test_in_browser_mode_answers_stay_only_in_each_persons_browser(browser_mode_hub, browser):
+    hub = browser_mode_hub  # it stops cleanly (exit code 0, no server left) after the last test using it
+    alex, sam = Visit(browser), Visit(browser)
+    try:
+        log_in_together(hub, {"alex": alex, "sam": sam})
+        open_module_1(alex, sam)
+        answer_as_partner_1(alex, ALEX_TEXT, hub)
+        answer_as_partner_1(sam, SAM_TEXT, hub)
+        assert ALEX_TEXT in browser_copy(alex) and SAM_TEXT not in browser_copy(alex)
+        assert SAM_TEXT in browser_copy(sam) and ALEX_TEXT not in browser_copy(sam)
+        # nothing reaches the hub's disk: no journal, no copy in any file of the hub
+        assert files_containing(ALEX_TEXT, hub.folder) == []
+        assert files_containing(SAM_TEXT, hub.folder) == []
+        assert not list((hub.folder / "state" / "homes").rglob("journal.sqlite3"))
+        # a reload brings the answer back from the browser
+        alex.page.reload()
+        alex.page.wait_for_selector(".ca-toolbar", timeout=90_000)
+        alex.page.get_by_role("button", name="Partner 1", exact=True).first.click()
+        alex.page.wait_for_function(
+            f"[...document.querySelectorAll('textarea')].some(t => t.value === {ALEX_TEXT!r})", timeout=30_000)
+        assert alex.outside == [] and sam.outside == []
+    finally:
+        alex.close()
+        sam.close()
+
+
+def test_in_browser_mode_a_shared_browser_never_shows_one_persons_answers_to_the_next(browser_mode_hub, browser):
+    """A clinic tablet: Alex answers and signs out, Sam signs in on the same browser."""
+    hub = browser_mode_hub  # shared: Alex and Sam here are people of this test alone
+    tablet = Visit(browser)
+    try:
+        log_in(tablet, hub, "tablet-alex")
+        open_module_1(tablet)
+        answer_as_partner_1(tablet, ALEX_TEXT, hub)
+        assert ALEX_TEXT in browser_copy(tablet)
+        tablet.page.goto(hub.base + "/hub/logout")
+        log_in(tablet, hub, "tablet-sam")
+        open_module_1(tablet)
+        tablet.page.get_by_role("button", name="Partner 1", exact=True).first.click()
+        tablet.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+        holds_for(lambda: ALEX_TEXT not in tablet.page.locator("textarea").evaluate_all("els => els.map(e => e.value)")
+                  and ALEX_TEXT not in tablet.page.content(), 1.5, what="none of Alex's text on Sam's page")
+        # as README says: one site, one copy; Sam's page removed the copy Alex left here
+        assert ALEX_TEXT not in browser_copy(tablet)
+        assert tablet.outside == []
+    finally:
+        tablet.close()
