@@ -180,9 +180,18 @@ def free_port() -> int:
 
 
 def choose(visit, name: str, timeout: float = 30) -> None:
-    """Press a name in "Who is using this page right now?" and wait until the page says it is theirs."""
+    """Press a name in "Who is using this page right now?" and wait until the page is theirs."""
     visit.page.get_by_role("button", name=name, exact=True).first.click()
+    answering(visit, name, timeout)
+
+
+def answering(visit, name: str, timeout: float = 30) -> None:
+    """Wait until the page says ``name`` is answering, and every card has opened for them (the name
+    shows first; no card still says "Opening…")."""
     visit.page.get_by_text(f"{name} is answering now").first.wait_for(timeout=timeout * 1000)
+    visit.page.wait_for_function(
+        "() => ![...document.querySelectorAll('.ca-kind')].some(el => el.textContent.includes('Opening…'))",
+        timeout=timeout * 1000)
 
 
 def no_sideways_scroll(visit) -> bool:

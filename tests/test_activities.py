@@ -181,6 +181,7 @@ def test_turns_show_roles_a_timer_and_swap(page, journal_file):
 
 
 def test_turns_timer_counts_down_in_the_event_loop(page):
+    page.request("a")
     t = Turns(page, spec("turns", scope="shared", minutes=1, scaffold=[]))
 
     async def run():
@@ -223,6 +224,7 @@ def test_ladder_buttons_say_how_a_step_feels_not_how_far_a_couple_got(page, jour
 
 def test_ladder_shows_the_focus_conditions_stop_rules(journal_file):
     p = ModulePage(1, journal_path=str(journal_file), focus_condition="heart")
+    p.request("a")
     lad = Ladder(p, spec("ladder", items=STEPS))
     assert lad.condition.value == "Heart disease"
     assert "chest pain" in lad.reminder.value.lower()

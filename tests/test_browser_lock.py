@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Dashboard
+from conftest import Dashboard, answering
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_a_locked_partner_s_answers_stay_theirs_on_a_shared_laptop(dashboard, vi
     v = visit()
     v.open(dashboard.url("01_welcome.ipynb"))
     choose(v, "Partner 1")
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(v, "Partner 1", timeout=20)
     # the first time a name is chosen, the lock is offered kindly
     v.page.get_by_text("Do you share this device?").first.wait_for(timeout=20_000)
     v.page.get_by_role("button", name="Set a passphrase").click()
@@ -59,7 +59,7 @@ def test_a_locked_partner_s_answers_stay_theirs_on_a_shared_laptop(dashboard, vi
 
     # Partner 2 takes the laptop
     choose(v, "Partner 2")
-    v.page.get_by_text("Partner 2 is answering now").first.wait_for(timeout=20_000)
+    answering(v, "Partner 2", timeout=20)
     v.page.get_by_role("button", name="Not now").click()
     v.page.wait_for_function("s => !document.documentElement.outerHTML.includes(s)", arg=SECRET, timeout=20_000)
     assert not page_holds(v, SECRET)
@@ -85,7 +85,7 @@ def test_a_locked_partner_s_answers_stay_theirs_on_a_shared_laptop(dashboard, vi
     # Partner 1 comes back with the passphrase
     v.page.get_by_label("Passphrase", exact=True).first.fill(PASSPHRASE)
     v.page.get_by_role("button", name="Open", exact=True).click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=30_000)
+    answering(v, "Partner 1", timeout=30)
     v.page.wait_for_function(
         "s => [...document.querySelectorAll('.ca-card textarea')].some(t => t.value === s)", arg=SECRET,
         timeout=20_000)

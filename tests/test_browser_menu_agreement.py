@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import answering, choose
 from icalendar import Calendar
 
 pytestmark = pytest.mark.browser
@@ -17,11 +18,6 @@ pytestmark = pytest.mark.browser
 BOTH_WANT = "Telling each other one thing we find attractive"
 ONLY_B_WANTS = "Leaving a short love note or message"
 HOSTILE = "<img src=x onerror=alert(1)> walks by the sea ‏שלום 👩🏽‍🦽"
-
-
-def choose(v, name: str) -> None:
-    v.page.get_by_role("button", name=name, exact=True).first.click()
-    v.page.get_by_text(f"{name} is answering now").first.wait_for(timeout=20_000)
 
 
 def rate(v, idea: str, rating: str) -> None:

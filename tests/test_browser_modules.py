@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import answering
 
 from widgets import curriculum
 
@@ -21,7 +22,7 @@ def test_module_opens_saves_an_answer_and_shows_it_again_on_a_phone(dashboard, v
     v.open(dashboard.url(module.notebook_name))
     v.page.get_by_role("heading", name=module.title).first.wait_for(timeout=60_000)
     v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(v, "Partner 1", timeout=20)
     box = first_text_box(v)
     box.fill(answer)
     card = v.page.locator(".ca-card").filter(has=v.page.locator("textarea:visible")).first
@@ -35,7 +36,7 @@ def test_module_opens_saves_an_answer_and_shows_it_again_on_a_phone(dashboard, v
     phone = visit(390, 844)
     phone.open(dashboard.url(module.notebook_name))
     phone.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    phone.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(phone, "Partner 1", timeout=20)
     phone.page.wait_for_function(
         "answer => [...document.querySelectorAll('.ca-card textarea')].some(t => t.value === answer)",
         arg=answer, timeout=20_000)

@@ -10,7 +10,7 @@ import os
 import time
 
 import pytest
-from conftest import group_session, holds_for
+from conftest import answering, group_session, holds_for
 
 from widgets.group import session as g
 
@@ -198,7 +198,7 @@ def test_a_participant_s_answer_survives_a_reload_and_stays_off_the_laptop(sessi
     started = time.time() - 1
     v = join(visit, session)
     v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(v, "Partner 1", timeout=20)
     v.page.locator("textarea").nth(1).fill(SENTINEL)
     v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
     v.page.wait_for_function(STORED_IN_THIS_BROWSER, arg=SENTINEL, timeout=20_000)
@@ -206,7 +206,7 @@ def test_a_participant_s_answer_survives_a_reload_and_stays_off_the_laptop(sessi
     v.page.reload()  # a new warm kernel; the answer comes back from this browser
     v.page.wait_for_selector(".ca-toolbar", timeout=90_000)
     v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(v, "Partner 1", timeout=20)
     v.page.wait_for_function(
         f"[...document.querySelectorAll('textarea')].some(t => t.value === '{SENTINEL}')", timeout=20_000)
 
@@ -247,7 +247,7 @@ def test_a_browser_that_refuses_storage_shows_a_kind_warning_and_keeps_the_answe
     v.context.add_init_script(REFUSE_STORAGE)  # full or blocked storage: every write of answers throws
     v.open(f"{session.local_url}?code={CODE}")
     v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(v, "Partner 1", timeout=20)
     v.page.locator("textarea").nth(1).fill("kept while the browser refuses")
     statuses = v.page.locator(".ca-saved")
     warning = curriculum.text("saved.not_stored")
@@ -266,7 +266,7 @@ def test_a_browser_that_refuses_storage_shows_a_kind_warning_and_keeps_the_answe
     v.page.wait_for_selector(".ca-toolbar", timeout=90_000)
     v.page.evaluate("window.__refuseStorage = false")
     v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(v, "Partner 1", timeout=20)
     v.page.wait_for_function(
         "[...document.querySelectorAll('textarea')].some(t => t.value === 'kept while the browser refuses')",
         timeout=20_000)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import group_session
+from conftest import answering, group_session
 
 from widgets.group import processes
 
@@ -41,7 +41,7 @@ def open_page(visit, url: str):
     v = visit(390, 844)
     v.open(url)
     v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=30_000)
+    answering(v, "Partner 1", timeout=30)
     return v
 
 

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Dashboard, holds_for
+from conftest import Dashboard, answering, holds_for
 
 SENTINEL = "sentinel-never-on-the-laptop-93"
 
@@ -38,7 +38,7 @@ def files_containing(text: str, roots: list[Path], since: float) -> list[str]:
 
 def type_as_partner_1(v, text: str) -> None:
     v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(v, "Partner 1", timeout=20)
     v.page.locator("textarea").nth(1).fill(text)
     v.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
     v.page.wait_for_function(  # the browser has stored it
@@ -65,7 +65,7 @@ def test_answers_live_in_the_browser_and_survive_a_reload(group_dashboard, visit
     v.page.reload()
     v.page.wait_for_selector(".ca-toolbar", timeout=90_000)
     v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(v, "Partner 1", timeout=20)
     v.page.wait_for_function(
         f"[...document.querySelectorAll('textarea')].some(t => t.value === '{SENTINEL}')", timeout=20_000)
 
@@ -99,7 +99,7 @@ def test_a_later_session_on_the_same_device_never_sees_earlier_answers(tmp_path,
         assert SENTINEL in stored_journal(v, "localStorage"), "the earlier session's copy is there to find"
         v.open(second.url("01_welcome.ipynb"))
         v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-        v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+        answering(v, "Partner 1", timeout=20)
         holds_for(lambda: all(t != SENTINEL for t in v.page.locator("textarea").evaluate_all("els => els.map(e => e.value)")),
                   1.5, what="no earlier answer on the page")
         assert SENTINEL not in stored_journal(v, "localStorage"), "the earlier session's copy is removed"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, ROOT, Visit, free_ports, holds_for, wait_until
+from conftest import ARTIFACTS, ROOT, Visit, answering, free_ports, holds_for, wait_until
 
 pytestmark = pytest.mark.browser
 CONFIG = ROOT / "deploy" / "hub" / "jupyterhub_config.py"
@@ -165,7 +165,7 @@ def open_module_1(*visits: Visit) -> None:
 
 def answer_as_partner_1(visit: Visit, text: str, hub: Hub) -> None:
     visit.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-    visit.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+    answering(visit, "Partner 1", timeout=20)
     box = visit.page.locator("textarea").nth(0)
     box.fill(text)
     visit.page.get_by_text("Saved at").first.wait_for(timeout=20_000)
@@ -376,7 +376,7 @@ def test_in_browser_mode_a_shared_browser_never_shows_one_persons_answers_to_the
         log_in(tablet, hub, "tablet-sam")
         open_module_1(tablet)
         tablet.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-        tablet.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=20_000)
+        answering(tablet, "Partner 1", timeout=20)
         holds_for(lambda: ALEX_TEXT not in tablet.page.locator("textarea").evaluate_all("els => els.map(e => e.value)")
                   and ALEX_TEXT not in tablet.page.content(), 1.5, what="none of Alex's text on Sam's page")
         # as README says: one site, one copy; Sam's page removed the copy Alex left here

@@ -9,7 +9,7 @@ import urllib.request
 
 import nbformat
 import pytest
-from conftest import ROOT, free_port, holds_for
+from conftest import ROOT, answering, free_port, holds_for
 
 from widgets.cli import lab_command, server_env
 
@@ -80,7 +80,7 @@ def test_a_module_runs_in_jupyterlab_with_no_request_leaving_the_computer(tmp_pa
         v.page.get_by_text("Run All Cells", exact=True).click()
         v.page.wait_for_selector(".ca-toolbar", timeout=90_000)
         v.page.get_by_role("button", name="Partner 1", exact=True).first.click()
-        v.page.get_by_text("Partner 1 is answering now").first.wait_for(timeout=30_000)
+        answering(v, "Partner 1", timeout=30)
         holds_for(lambda: v.outside == [], 3, what="no request leaving the computer")  # time for any news or update request
         assert v.page.get_by_text("Jupyter news").count() == 0
     finally:

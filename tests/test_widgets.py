@@ -106,9 +106,12 @@ def test_make_field_rejects_unknown_types():
 def test_nothing_private_shows_until_someone_chooses_their_name(page, journal_file):
     Journal(journal_file).partner("a").put("m01/hopes/why_here", "private words")
     hopes = page.exercise("hopes")
-    assert hopes.fields[0].box.value == ""
     assert "Choose your name" in hopes.message.value
     assert hopes.body not in hopes.children
+    # its controls are not even built: nothing of anyone's is on the page, or sent to the browser
+    assert not hopes.body_built and not hasattr(hopes, "fields")
+    page.request("a")
+    assert hopes.body in hopes.children and hopes.fields[0].box.value == "private words"
 
 
 def test_partner_names_parameter_fills_empty_profiles_only(journal_file):

@@ -61,7 +61,7 @@ def module_notebook(module: curriculum.Module) -> nbformat.NotebookNode:
             "page",
             "from widgets import ModulePage\n\n"
             f"page = ModulePage({module.number}, journal_path=journal_path, partner_names=partner_names,\n"
-            "                  country=country, today=today, focus_condition=focus_condition)\n"
+            "                  country=country, today=today, focus_condition=focus_condition, in_browser=True)\n"
             "page.header()",
         ),
         _code("who", "page.who()"),

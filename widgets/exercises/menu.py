@@ -278,11 +278,14 @@ class PrivateMenu(Exercise):
         return None
 
     def refresh(self) -> None:
+        if self.page.active:
+            self.build_body()
         view = self.view()
         self.answers = PrivateAnswers(view) if view is not None else None
         self.data = {"ratings": {}, "notes": {}}
-        self._forget_sections()  # the next person starts with every section closed, its rows closed
-        self._refresh_own()
+        if self.body_built:
+            self._forget_sections()  # the next person starts with every section closed, its rows closed
+            self._refresh_own()
         super().refresh()
 
     def blocked_reason(self) -> str:

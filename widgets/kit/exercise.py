@@ -102,10 +102,21 @@ class Exercise(w.VBox):
         self.body = w.VBox(layout=shared_layout(width="100%"))
         self.footer = w.HBox(layout=shared_layout(justify_content="space-between", align_items="center",
                                                   width="100%", flex_flow="row wrap"))
-        self.build()
-        self._draw_footer()
+        #: a card that waits for a name builds its controls when someone chooses theirs: until then the
+        #: page (and every phone that opens it) carries only its heading and a line saying why
+        self.body_built = False
+        if not self.blocked_reason():
+            self.build_body()
         self.children = self._layout()
         page.register(self)
+
+    def build_body(self) -> None:
+        """Build the controls (``build``) and the footer, once."""
+        if self.body_built:
+            return
+        self.body_built = True
+        self.build()
+        self._draw_footer()
 
     # -- parts most visits never need, built the first time they are -------------
     # (every model built up front is sent to every phone that opens the page)
@@ -172,13 +183,16 @@ class Exercise(w.VBox):
         The card is emptied first, so whatever goes wrong while reading, it never
         goes on showing the previous person's answers.
         """
+        if self.page.active:
+            self.build_body()
         self._loading = True
         try:
             # answers not saved yet stay waiting (the page hands over to no one else meanwhile)
             self.status.reset()
             self._hide_retry()
             self.message.value = ""
-            self.clear()
+            if self.body_built:  # controls never built hold nobody's answers
+                self.clear()
             self.visited = False
             view = self.view()
             if view is None:
@@ -209,7 +223,8 @@ class Exercise(w.VBox):
         """Show nothing but a kind message (used when a card could not load)."""
         self._loading = True
         try:
-            self.clear()
+            if self.body_built:
+                self.clear()
         except Exception:  # noqa: BLE001 - the card is hidden below whatever went wrong
             pass
         finally:

@@ -56,6 +56,10 @@ def split_names(partner_names) -> list[str]:
 
 # -- who is answering ---------------------------------------------------------
 
+#: seconds between "<name> is answering now" and the cards loading, in a page shown in a browser
+IN_BROWSER_CARD_LOAD_PAUSE = 0.2
+
+
 class PartnerPicker(w.VBox):
     """Choose who is answering. Names load only once a person sees the page."""
 
@@ -181,10 +185,16 @@ class ModulePage(traitlets.HasTraits):
     #: a locked space whose passphrase is forgotten is erased only this many days after it was asked for,
     #: unless the passphrase is typed meanwhile: no one else can erase it at once
     forgotten_lock_wait_days = traitlets.Int(3)
+    #: When a new person is chosen, their name is shown first and the cards load this many seconds
+    #: later, in the kernel's event loop, so a slow phone draws "<name> is answering now" before it
+    #: builds the cards. 0 (plain Python, tests): the cards load at once. Pages shown in a browser
+    #: are built with ``in_browser=True``, which sets ``IN_BROWSER_CARD_LOAD_PAUSE``.
+    card_load_pause = traitlets.Float(0.0)
 
     def __init__(self, number: int, journal: Journal | None = None, journal_path: str = "", partner_names="",
-                 country: str = "", today: str = "", focus_condition: str = "", locale: str = ""):
-        super().__init__()
+                 country: str = "", today: str = "", focus_condition: str = "", locale: str = "",
+                 in_browser: bool = False):
+        super().__init__(card_load_pause=IN_BROWSER_CARD_LOAD_PAUSE if in_browser else 0.0)
         if locale:  # the language of this kernel's pages; "" keeps the settings' locale (or English)
             curriculum.use_locale(locale)
         self.focus_condition = focus_condition
@@ -206,6 +216,7 @@ class ModulePage(traitlets.HasTraits):
         self.clock = lambda: _dt.datetime.now(_dt.timezone.utc)  # tests may set their own
         self._last_touch = time.monotonic()
         self._idle_task = None
+        self._hand_over = 0  # counts hand-overs: cards waiting to load for an earlier one do not
         self.picker = PartnerPicker(self)
         self._seed_names(split_names(partner_names))
         self._update_progress()
@@ -417,25 +428,66 @@ class ModulePage(traitlets.HasTraits):
                 slot = ""
         except JournalError:
             pass  # unreadable: the cards below show nothing but a kind message
-        if self.active and self.active != slot:
-            self._close_space(self.active)
-        if self.active != slot or self.lock_panel.mode == "ask":
+        previous = self.active
+        if previous and previous != slot:
+            self._close_space(previous)
+        if previous != slot or self.lock_panel.mode == "ask":
             self.lock_panel.reset()
         self._unsaved_owner = owner if unsaved else ""
+        emptied = False
+        if previous and previous != slot:
+            # first every card lets go of the previous person's answers, as hiding the page does
+            self.active = ""
+            self._refresh_cards()
+            emptied = True
         self.active = slot
         self.touch()
-        for exercise in self.exercises:
+        self._hand_over += 1
+        # A new person's cards that wait for a name load a moment after their name shows, so a slow
+        # phone draws the name first. They show no controls meanwhile ("Opening…"), so nothing can be
+        # typed or pressed in them that loading would undo. Cards open to everyone (help, "Your
+        # journal", ...) load at once.
+        waiting = [e for e in self.exercises if e.body not in e.children]
+        later = bool(slot and slot != previous and waiting and self.card_load_pause > 0
+                     and self._load_cards_later(self._hand_over, waiting))
+        # The browser applies updates in order, so "<name> is answering now" appears only once no
+        # card shows the previous person's answers; it comes before this person's own answers load.
+        self.lock_panel.draw()
+        self.picker.sync()
+        if later:
+            self._refresh_cards([e for e in self.exercises if e not in waiting])
+        elif slot or not emptied:
+            self._refresh_cards()
+        self._update_progress()
+        return True
+
+    def _load_cards_later(self, hand_over: int, cards: list[Exercise]) -> bool:
+        """Load these cards for the person just named after a short pause, in the kernel's event loop,
+        and say "Opening…" on them meanwhile. False if there is no running loop (then the caller loads
+        them at once)."""
+        async def load() -> None:
+            await asyncio.sleep(self.card_load_pause)
+            if hand_over != self._hand_over:
+                return  # someone else was chosen (or the page hidden) meanwhile: that hand-over loads
+            with self.journal.waiting_once():
+                self._refresh_cards(cards)
+            self._update_progress()
+
+        if ticking.start_in_background(load) is None:
+            return False
+        opening = html.escape(curriculum.text("exercise.opening"))
+        for exercise in cards:  # they still say "choose your name": not for long
+            exercise.message.value = opening
+        return True
+
+    def _refresh_cards(self, cards: list[Exercise] | None = None) -> None:
+        """These cards (every card) show the answers of whoever is active now (nothing if nobody is)."""
+        for exercise in self.exercises if cards is None else cards:
             try:
                 exercise.refresh()
             except Exception:  # noqa: BLE001 - one broken card must not keep showing someone's answers
                 report_error(sys.exc_info()[1], f"load {exercise.exercise_id}")
                 exercise.blank(curriculum.text("exercise.could_not_load"))
-        # Said last: the browser applies updates in order, so "<name> is answering now"
-        # appears only once no card still shows the previous person's answers.
-        self.lock_panel.draw()
-        self.picker.sync()
-        self._update_progress()
-        return True
 
     def register(self, exercise: Exercise) -> None:
         self.exercises.append(exercise)
