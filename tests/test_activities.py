@@ -65,21 +65,25 @@ CARDS = [{"title": "Stroke", "text": "Notes on stroke.", "stop_rules": ["Sudden 
 
 def test_cards_open_one_at_a_time_with_stop_rules(page):
     c = Cards(page, spec("cards", items=CARDS))
-    assert all(p.layout.display == "none" for p in c.panels)
+    assert c.body.children == tuple(c.toggles), "only the titles show at first"
     c.toggles[1].value = True
-    assert c.panels[1].layout.display == ""
-    assert "Stop rules" in c.panels[1].value and "Chest pain" in c.panels[1].value
+    assert c.body.children == (c.toggles[0], c.toggles[1], c.panel(1))
+    assert "Stop rules" in c.panel(1).value and "Chest pain" in c.panel(1).value
+    assert c.toggles[1].description == "▾ Heart disease"
+    c.toggles[1].value = False
+    assert c.body.children == tuple(c.toggles) and c.toggles[1].description == "Heart disease"
 
 
 def test_focus_condition_opens_that_card(journal_file):
     p = ModulePage(1, journal_path=str(journal_file), focus_condition="heart")
     c = Cards(p, spec("cards", items=CARDS))
     assert c.toggles[1].value and not c.toggles[0].value
+    assert c.body.children == (c.toggles[0], c.toggles[1], c.panel(1))
 
 
 def test_cards_escape_their_text(page):
     c = Cards(page, spec("cards", items=[{"title": "x", "text": "<script>bad()</script>"}]))
-    assert "<script>" not in c.panels[0].value
+    assert "<script>" not in c.panel(0).value
 
 
 # -- list builder -----------------------------------------------------------------------

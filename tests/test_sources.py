@@ -179,7 +179,7 @@ def test_each_card_shows_its_sources_and_the_shared_rules_it_names(journal_file)
     page = ModulePage(2, journal_path=str(journal_file))
     notes = Cards(page, curriculum.module(2).exercise("condition_notes"))
     sci = next(i for i, t in enumerate(notes.toggles) if t.description == "Spinal cord injury")
-    shown = notes.panels[sci].value
+    shown = notes.panel(sci).value
     assert "Autonomic dysreflexia (spinal cord injury at T6 or above)" in shown
     assert "Low feeling and pressure on the skin" in shown
     assert "Where this comes from:" in shown
@@ -192,7 +192,7 @@ def test_a_card_written_with_plain_stop_rules_still_shows_them(journal_file):
     page = ModulePage(1, journal_path=str(journal_file))
     spec = {"kind": "exercise", "id": "t", "type": "cards", "scope": "shared", "title": "T", "intro": "I",
             "content_note": "C", "items": [{"title": "X", "text": "Text.", "stop_rules": ["<b>Stop</b> now."]}]}
-    shown = Cards(page, spec).panels[0].value
+    shown = Cards(page, spec).panel(0).value
     assert "&lt;b&gt;Stop&lt;/b&gt; now." in shown and "Where this comes from" not in shown
 
 

@@ -15,6 +15,7 @@ import ipywidgets as w
 from .. import curriculum
 from ..kit.exercise import Exercise, register
 from ..kit.fields import SingleChoiceField, TextField, make_field
+from ..kit.shared_models import shared_layout
 from ..kit.sources import card_sources_html
 from ..kit.sources import label as source_label
 from ..kit.ticking import start_in_background
@@ -106,20 +107,30 @@ class Cards(Exercise):
     def build(self) -> None:
         self.items = self.spec["items"]
         self.toggles = []
-        self.panels = []
-        rows = []
+        self._panels: dict[int, w.HTML] = {}  # a note is built when first opened: most are never opened
         focus = (self.page.focus_condition or "").strip().lower()
-        for item in self.items:
-            toggle = w.ToggleButton(value=False, description=item["title"], layout=w.Layout(width="100%"))
-            panel = w.HTML(self._card_html(item), layout=w.Layout(width="100%", display="none"))
-            toggle.observe(lambda ch, t=toggle, p=panel: self._open(t, p, ch["new"]), "value")
+        for index, item in enumerate(self.items):
+            toggle = w.ToggleButton(value=False, description=item["title"], layout=shared_layout(width="100%"))
+            self.toggles.append(toggle)
+            toggle.observe(lambda ch, i=index: self._open(i, ch["new"]), "value")
             if focus and focus in item["title"].lower():
                 toggle.value = True
-            self.toggles.append(toggle)
-            self.panels.append(panel)
-            rows += [toggle, panel]
-        self.body.children = rows
+        self._draw()
         self.show_status = False  # nothing to save: reading only
+
+    def panel(self, index: int) -> w.HTML:
+        """The note under the ``index``-th title (built the first time it is asked for)."""
+        if index not in self._panels:
+            self._panels[index] = w.HTML(self._card_html(self.items[index]), layout=shared_layout(width="100%"))
+        return self._panels[index]
+
+    def _draw(self) -> None:
+        rows = []
+        for index, toggle in enumerate(self.toggles):
+            rows.append(toggle)
+            if toggle.value:
+                rows.append(self.panel(index))
+        self.body.children = rows
 
     def _card_html(self, item: dict) -> str:
         """The note, its own stop rules, the shared rules it names (each written once), and its sources."""
@@ -139,10 +150,11 @@ class Cards(Exercise):
             text += box + "</div>"
         return text + card_sources_html(self.page.module.sources, item)
 
-    def _open(self, toggle, panel, is_open: bool) -> None:
-        panel.layout.display = "" if is_open else "none"
+    def _open(self, index: int, is_open: bool) -> None:
+        toggle = self.toggles[index]
         title = toggle.description.removeprefix("✓ ").removeprefix("▾ ")
         toggle.description = f"▾ {title}" if is_open else title
+        self._draw()
 
     def blocked_reason(self) -> str:
         return ""  # information for everyone, private or not
