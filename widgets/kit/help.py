@@ -7,6 +7,7 @@ import ipywidgets as w
 import traitlets
 
 from .. import curriculum, settings
+from .shared_models import shared_layout
 
 
 def country_code(country: str = "") -> str:
@@ -42,20 +43,23 @@ class Toolbar(w.HBox):
     open_panel = traitlets.Unicode("")  # "", "pause" or "help"
 
     def __init__(self, country: str = ""):
-        super().__init__(layout=w.Layout(width="100%", flex_flow="row wrap"))
+        super().__init__(layout=shared_layout(width="100%", flex_flow="row wrap"))
         self.add_class("ca-toolbar")
         self.pause_button = w.Button(
             description=curriculum.text("pause.button"),
             tooltip=curriculum.text("pause.button_label"),
             button_style="primary",
+            layout=shared_layout(),
         )
         self.help_button = w.Button(
             description=curriculum.text("pause.help_button"),
             tooltip=curriculum.text("pause.help_label"),
+            layout=shared_layout(),
         )
-        self.back_button = w.Button(description=curriculum.text("pause.back"), button_style="primary")
-        self.panel_text = w.HTML("", layout=w.Layout(width="100%"))
-        inner = w.VBox([self.panel_text, self.back_button], layout=w.Layout(width="100%"))
+        self.back_button = w.Button(description=curriculum.text("pause.back"), button_style="primary",
+                                    layout=shared_layout())
+        self.panel_text = w.HTML("", layout=shared_layout(width="100%"))
+        inner = w.VBox([self.panel_text, self.back_button], layout=shared_layout(width="100%"))
         inner.add_class("ca-overlay-inner")
         self.overlay = w.VBox([inner], layout=w.Layout(display="none"))
         self.overlay.add_class("ca-overlay")

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from .shared_models import shared_layout
+
 
 class Links(w.HTML):
     """Links that open in the same tab (HTML outputs would open a new tab for each)."""
 
     def __init__(self, markup: str, label: str):
-        super().__init__(markup, layout=w.Layout(width="100%"))
+        super().__init__(markup, layout=shared_layout(width="100%"))
         self._label = label
 
     def __repr__(self) -> str:

@@ -93,7 +93,7 @@ class SpaceLockPanel(w.VBox):
     slot = traitlets.Unicode("")
 
     def __init__(self, page):
-        super().__init__(layout=w.Layout(width="100%"))
+        super().__init__(layout=shared_layout(width="100%"))
         self.page = page
         # Only what every page shows is built here. The prompts, passphrase boxes and buttons
         # (about 45 widget models) are built the first time they are shown: most visits never

@@ -36,6 +36,7 @@ from .exercise import EXERCISE_TYPES, Exercise
 from .help import Toolbar
 from .links import Links
 from .lock_panel import PageWatch, SpaceLockPanel
+from .shared_models import shared_layout
 from .sources import page_sources_html
 
 _t = curriculum.html_text
@@ -64,43 +65,44 @@ class PartnerPicker(w.VBox):
     """Choose who is answering. Names load only once a person sees the page."""
 
     def __init__(self, page: "ModulePage"):
-        super().__init__(layout=w.Layout(width="100%"))
+        super().__init__(layout=shared_layout(width="100%"))
         self.page = page
         self.add_class("ca-card")
         self.question = w.HTML(
             f"<h3>{html.escape(curriculum.text('who.question'))}</h3>"
             f"<p class='ca-help'>{html.escape(curriculum.text('who.help'))}</p>",
-            layout=w.Layout(width="100%"),
+            layout=shared_layout(width="100%"),
         )
         self.buttons = {
-            slot: w.ToggleButton(value=False, description=curriculum.text(f"who.partner_default_{slot}"))
+            slot: w.ToggleButton(value=False, description=curriculum.text(f"who.partner_default_{slot}"),
+                                 layout=shared_layout())
             for slot in PARTNER_SLOTS
         }
         for slot, button in self.buttons.items():
             button.observe(lambda ch, s=slot: self._pressed(s, ch["new"]), "value")
-        self.hide_button = w.Button(description=curriculum.text("who.hide"))
+        self.hide_button = w.Button(description=curriculum.text("who.hide"), layout=shared_layout())
         self.hide_button.on_click(lambda _: self.page.set_active(""))
-        self.state = w.HTML(html.escape(curriculum.text("who.nobody"))).add_class("ca-help")
+        self.state = w.HTML(html.escape(curriculum.text("who.nobody")), layout=shared_layout()).add_class("ca-help")
         self.name_boxes = {
             slot: w.Text(
                 value="",
                 description=curriculum.text(f"who.names_label_{slot}"),
                 style={"description_width": "initial"},
-                layout=w.Layout(width="100%"),
+                layout=shared_layout(width="100%"),
             )
             for slot in PARTNER_SLOTS
         }
-        self.save_names = w.Button(description=curriculum.text("who.save_names"))
+        self.save_names = w.Button(description=curriculum.text("who.save_names"), layout=shared_layout())
         self.save_names.on_click(lambda _: self._save_names())
-        self.names_message = w.HTML("").add_class("ca-help")
+        self.names_message = w.HTML("", layout=shared_layout()).add_class("ca-help")
         self.names = Disclosure(curriculum.text("who.names_title"), [
-            w.HTML(html.escape(curriculum.text("who.names_help"))).add_class("ca-help"),
+            w.HTML(html.escape(curriculum.text("who.names_help")), layout=shared_layout()).add_class("ca-help"),
             *self.name_boxes.values(), self.save_names, self.names_message,
         ])
         self._busy = False
         self._names: dict[str, str] = {}
-        row = w.HBox([*self.buttons.values(), self.hide_button], layout=w.Layout(flex_flow="row wrap"))
-        self.progress = w.HTML("").add_class("ca-help")
+        row = w.HBox([*self.buttons.values(), self.hide_button], layout=shared_layout(flex_flow="row wrap"))
+        self.progress = w.HTML("", layout=shared_layout()).add_class("ca-help")
         self.children = (self.question, row, self.state, page.lock_panel, self.progress, self.names)
         # Names appear only when a browser shows this widget: a notebook run by
         # papermill or nbval never has them in its widget state.
