@@ -23,6 +23,7 @@ from . import locations
 from .authoring import build
 from .authoring.handbook import write_handbook
 from .group.serve import serve_group
+from .group.session import KERNELS_OVER_FILES
 from .storage import paths
 
 ROOT = locations.ROOT
@@ -53,6 +54,7 @@ def voila_command(port: int, ip: str = "127.0.0.1") -> list[str]:
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
         "--VoilaConfiguration.file_denylist=['.*']",
+        *KERNELS_OVER_FILES,  # no TCP port for a kernel: none can be taken by another connection
         "--MappingKernelManager.cull_idle_timeout=1800",
         "--MappingKernelManager.cull_interval=120",
         "--MappingKernelManager.cull_connected=False",

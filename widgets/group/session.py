@@ -128,6 +128,13 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
+#: The server talks to its kernels through socket files in its own private folder, not TCP ports.
+#: A TCP port is picked at random when a kernel starts, and with twenty kernels starting at once
+#: another connection took one before its kernel could: the kernel was restarted on new ports,
+#: and Voila, still sending to the old one, froze the whole server (seen in benchmarks/group_load.py).
+KERNELS_OVER_FILES = ("--KernelManager.transport=ipc",)
+
+
 def participant_command(notebook: Path, port: int, ip: str, pool_size: int, code_file: Path,
                         cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> list[str]:
     return [
@@ -138,6 +145,7 @@ def participant_command(notebook: Path, port: int, ip: str, pool_size: int, code
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
         "--VoilaConfiguration.file_denylist=['.*']",
+        *KERNELS_OVER_FILES,
         # warm kernels: the page is run before anyone asks for it
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={pool_size}",
@@ -164,6 +172,7 @@ def facilitator_command(port: int, cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
         "--VoilaConfiguration.file_denylist=['.*']",
+        *KERNELS_OVER_FILES,
         # a closed dashboard tab ends its kernel (at once, or through the culler)
         "--Voila.identity_provider_class=widgets.group.access.DashboardIdentityProvider",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
