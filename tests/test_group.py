@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from widgets import curriculum
+from widgets import cli, curriculum
 from widgets.authoring import group_notebooks
 from widgets.group import access as access_module
 from widgets.group import kernels, processes, qr
@@ -591,8 +591,6 @@ def test_ctrl_c_reaches_a_session_waiting_on_its_stop_flag_without_ever_hanging(
 def test_every_server_talks_to_its_kernels_through_files_not_tcp_ports(tmp_path):
     """A random kernel port can be taken by another connection while twenty kernels start: the
     kernel is restarted elsewhere and Voila, still sending to the old port, froze the server."""
-    from widgets import cli
-
     for cmd in (g.participant_command(tmp_path / "nb.ipynb", 8866, "0.0.0.0", 20, tmp_path / "code"),
                 g.facilitator_command(8867), cli.voila_command(8866)):
         assert "--KernelManager.transport=ipc" in cmd
