@@ -16,9 +16,8 @@ import uuid
 import zoneinfo
 
 import ipywidgets as w
-from icalendar import Alarm, Calendar, Event
 
-from .. import curriculum, templating
+from .. import curriculum
 from ..kit.exercise import Exercise, register
 from ..kit.help import country_code
 from ..storage.journal import JournalError
@@ -122,6 +121,8 @@ def changes_between(before: dict | None, after: dict) -> list[str]:
 
 def agreement_html(version: dict, previous: dict | None = None, show_changes: bool = False) -> str:
     """The printable page (``templates/agreement.html.j2``). Every piece of user text is escaped."""
+    from .. import templating  # deferred on purpose: Jinja2 adds ~35 ms to every page's start, used only here
+
     names = [n for n in version.get("names", []) if n] or [curriculum.text("who.partner_default_a"),
                                                            curriculum.text("who.partner_default_b")]
     return templating.render(
@@ -215,7 +216,9 @@ class Agreement(Exercise):
 
 # -- the calendar -------------------------------------------------------------------
 
-def _reminder(description: str, before: _dt.timedelta) -> Alarm:
+def _reminder(description: str, before: _dt.timedelta):
+    from icalendar import Alarm  # deferred on purpose, as in calendar_ics
+
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", description)
@@ -229,6 +232,8 @@ def next_weekday(start: _dt.date, weekday: int) -> _dt.date:
 
 def calendar_ics(rhythm: dict, revisit: str | None, today: _dt.date, uid_seed: str) -> bytes:
     """The check-in as a repeating event with a reminder, and the revisit date."""
+    from icalendar import Calendar, Event  # deferred on purpose: ~25 ms of every page's start, used only here
+
     tz = zoneinfo.ZoneInfo(rhythm["timezone"])
     hour, minute = (int(x) for x in rhythm["time"].split(":"))
     weekday = WEEKDAYS.index(rhythm["weekday"])
