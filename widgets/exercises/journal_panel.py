@@ -74,6 +74,12 @@ class JournalTools(Exercise):
         self.body.children = [self.export_button, self.link, self.upload_style, self.upload, *built("import_box"),
                               self.erase_row, *built("agree_box", "confirm"), self.feedback]
 
+    def _shown_part(self, name: str, box: w.VBox) -> w.VBox:
+        """A part just built on first use: kept under ``name`` and placed in the body."""
+        keep(self, name, box)
+        self._draw_body()
+        return box
+
     @built_on_use
     def import_box(self) -> w.VBox:
         """A copy that holds locked private answers comes back with its passphrase."""
@@ -83,9 +89,7 @@ class JournalTools(Exercise):
         self.import_again = w.Button(description=t("journal.import_again"), button_style="primary")
         self.import_again.on_click(self._kind(lambda _: self.import_waiting()))
         box = w.VBox([self.import_passphrase, self.import_again], layout=w.Layout(display="none", width="100%"))
-        keep(self, "import_box", box)
-        self._draw_body()
-        return box
+        return self._shown_part("import_box", box)
 
     @built_on_use
     def confirm(self) -> w.VBox:
@@ -99,9 +103,7 @@ class JournalTools(Exercise):
                                                 layout=w.Layout(flex_flow="row wrap"))],
                      layout=w.Layout(display="none", width="100%"))
         box.add_class("ca-note")
-        keep(self, "confirm", box)
-        self._draw_body()
-        return box
+        return self._shown_part("confirm", box)
 
     @built_on_use
     def agree_box(self) -> w.VBox:
@@ -122,9 +124,7 @@ class JournalTools(Exercise):
              self.agree_cancel],
             layout=w.Layout(display="none", width="100%"))
         box.add_class("ca-note")
-        keep(self, "agree_box", box)
-        self._draw_body()
-        return box
+        return self._shown_part("agree_box", box)
 
     @property
     def agree_rows(self) -> dict:
